@@ -1,0 +1,115 @@
+// Calendar dates are plain ISO strings (YYYY-MM-DD) or day numbers counted
+// from 1970-01-01. No JavaScript Date with a time zone carries a business date.
+
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function isValidDay(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/** Returns the day number of a valid ISO date, or undefined. */
+export function dayNumber(iso: string): number | undefined {
+  const match = ISO_DATE.exec(iso);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (!isValidDay(year, month, day)) return undefined;
+  return Date.UTC(year, month - 1, day) / 86_400_000;
+}
+
+export function isIsoDate(text: string): boolean {
+  return dayNumber(text) !== undefined;
+}
+
+export function fromDayNumber(days: number): IsoDate {
+  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function toDayNumber(iso: IsoDate): number {
+  const days = dayNumber(iso);
+  if (days === undefined) throw new RangeError(`invalid date ${JSON.stringify(iso)}`);
+  return days;
+}
+
+export function addDays(iso: IsoDate, days: number): IsoDate {
+  return fromDayNumber(toDayNumber(iso) + days);
+}
+
+/** Returns later minus earlier in calendar days. */
+export function daysBetween(earlier: IsoDate, later: IsoDate): number {
+  return toDayNumber(later) - toDayNumber(earlier);
+}
+
+/** Returns 0 for Sunday through 6 for Saturday. */
+export function weekday(iso: IsoDate): number {
+  return (toDayNumber(iso) + 4) % 7;
+}
+
+export function endOfMonth(iso: IsoDate, monthsAhead = 0): IsoDate {
+  const days = toDayNumber(iso);
+  const date = new Date(days * 86_400_000);
+  const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + monthsAhead + 1, 0);
+  return fromDayNumber(end / 86_400_000);
+}
+
+export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a >= b ? a : b;
+}
+
+/** Date layouts that extracts use, described by their tokens. */
+export type DateFormat =
+  | "YYYY-MM-DD"
+  | "DD.MM.YYYY"
+  | "DD/MM/YYYY"
+  | "MM/DD/YYYY"
+  | "M/D/YYYY"
+  | "D.M.YYYY"
+  | "YYYYMMDD";
+
+const DATE_PATTERNS: Record<DateFormat, { regex: RegExp; order: [number, number, number] }> = {
+  "YYYY-MM-DD": { regex: /^(\d{4})-(\d{2})-(\d{2})$/, order: [1, 2, 3] },
+  "DD.MM.YYYY": { regex: /^(\d{2})\.(\d{2})\.(\d{4})$/, order: [3, 2, 1] },
+  "D.M.YYYY": { regex: /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/, order: [3, 2, 1] },
+  "DD/MM/YYYY": { regex: /^(\d{2})\/(\d{2})\/(\d{4})$/, order: [3, 2, 1] },
+  "MM/DD/YYYY": { regex: /^(\d{2})\/(\d{2})\/(\d{4})$/, order: [3, 1, 2] },
+  "M/D/YYYY": { regex: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: [3, 1, 2] },
+  YYYYMMDD: { regex: /^(\d{4})(\d{2})(\d{2})$/, order: [1, 2, 3] },
+};
+
+export const DATE_FORMATS = Object.keys(DATE_PATTERNS) as DateFormat[];
+
+/** Parses a date in the given layout; undefined when it is not a real day. */
+export function parseDate(text: string, format: DateFormat): IsoDate | undefined {
+  const pattern = DATE_PATTERNS[format];
+  const match = pattern.regex.exec(text.trim());
+  if (!match) return undefined;
+  const [y, m, d] = pattern.order.map((index) => Number(match[index]));
+  if (!isValidDay(y, m, d)) return undefined;
+  const iso = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+  return iso;
+}
+
+/** Returns today's calendar date in an IANA time zone. */
+export function todayIn(timeZone: string, now: Date = new Date()): IsoDate {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(now);
+  return parts;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
