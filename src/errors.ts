@@ -40,3 +40,15 @@ export class InvariantError extends Error {
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(message);
 }
+
+/**
+ * Returns an error's message without the SQL text that knex puts in front of
+ * database errors, because that text can carry customer data.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const native = (error as { nativeError?: unknown }).nativeError;
+  if (native instanceof Error) return native.message;
+  const sqlPrefix = /^(insert|update|delete|select|with|create|alter|drop)\b[\s\S]* - /i;
+  return error.message.replace(sqlPrefix, "");
+}

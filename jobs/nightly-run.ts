@@ -1,0 +1,357 @@
+// The nightly run: the passes in order inside one ledger transaction, then the
+// output files rendered from what the run recorded. A run that fails leaves
+// the ledger as it was; the same business date with the same inputs commits
+// nothing new and renders the same files again.
+
+import { createHash } from "node:crypto";
+import type { Knex } from "knex";
+import { createCalendar, nextAllowedDay, type BusinessCalendar } from "../src/calendar.ts";
+import type { ResolvedConfig } from "../src/config/resolve.ts";
+import { addDays, weekday } from "../src/dates.ts";
+import { describeError, RequestError } from "../src/errors.ts";
+import type { RejectRow } from "../src/extract.ts";
+import { insertRows, migrateLedger, openLedger } from "../src/ledger/db.ts";
+import { acquireLock } from "../src/ledger/lock.ts";
+import { reverseRunRows } from "../src/ledger/versioned.ts";
+import type { Logger } from "../src/log.ts";
+import { renderRunFiles } from "../src/outputs/run-files.ts";
+import { checkStagedRows, rawRows } from "./consolidate.ts";
+import { consolidateSource } from "./consolidate.ts";
+import { runCustomerPasses } from "./customer-passes.ts";
+import { clearStaging, discardStaging, extractSource, type SourceExtract } from "./extract.ts";
+import { allowanceTotals, ProvisionAccumulator, provisionJournal } from "./provision.ts";
+import { checkReconciliation, writeJournal, reverseJournals } from "./post.ts";
+import type { RunSummary, SourceSummary } from "./summary.ts";
+
+export interface RunOptions {
+  businessDate: string;
+  outDir: string;
+  dryRun?: boolean;
+  rerun?: boolean;
+  log: Logger;
+  /** Called with a pass name and counts while long passes work. */
+  progress?: (pass: string, done: number) => void;
+  /** Stops the run after the named pass, to prove that a failure leaves the ledger unchanged. */
+  failAfterPass?: string;
+}
+
+export interface RunOutcome {
+  runId: number;
+  /** committed, unchanged (same date and inputs as a committed run) or dry_run. */
+  result: "committed" | "unchanged" | "dry_run";
+  exitStatus: 0 | 3;
+  summary: RunSummary;
+  outDir: string;
+}
+
+export async function runNight(config: ResolvedConfig, options: RunOptions): Promise<RunOutcome> {
+  const knex = openLedger(config.ledger);
+  try {
+    await migrateLedger(knex);
+    const lock = await acquireLock(config.ledger, knex);
+    try {
+      return await runLocked(knex, config, options);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await knex.destroy();
+  }
+}
+
+async function latestCommitted(db: Knex | Knex.Transaction): Promise<{ run_id: number; business_date: string; input_checksum: string } | undefined> {
+  return db("runs").where({ status: "committed" }).orderBy("business_date", "desc").orderBy("run_id", "desc").first();
+}
+
+async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions): Promise<RunOutcome> {
+  const { businessDate, log } = options;
+  const startedAt = new Date().toISOString();
+  const timings: Record<string, number> = {};
+  const time = async <T>(pass: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[pass] = Math.round(performance.now() - started);
+      log.info("pass finished", { pass, ms: timings[pass] });
+      if (options.failAfterPass === pass) throw new Error(`stopped after pass ${pass} on request`);
+    }
+  };
+
+  const trx = await knex.transaction();
+  let runId = 0;
+  try {
+    const [inserted] = await trx("runs")
+      .insert({ business_date: businessDate, status: "running", input_checksum: "", started_at: startedAt })
+      .returning("run_id");
+    runId = Number(typeof inserted === "object" ? inserted.run_id : inserted);
+    log.info("run started", { run: runId, business_date: businessDate, dry_run: Boolean(options.dryRun) });
+
+    await clearStaging(trx);
+    const rejects: RejectRow[] = [];
+    const extracts = await time("extract", async () => {
+      const results: SourceExtract[] = [];
+      for (const source of config.sources) {
+        results.push(await extractSource(trx, config, source, businessDate, rejects, log));
+      }
+      return results;
+    });
+    const inputChecksum = createHash("sha256")
+      .update(config.checksum)
+      .update(extracts.map((extract) => `${extract.source}:${extract.checksum}`).join("\n"))
+      .digest("hex");
+
+    const repeat = await checkRepeat(trx, businessDate, inputChecksum, Boolean(options.rerun));
+    if (repeat.kind === "unchanged") {
+      await trx.rollback();
+      log.info("business date already committed with the same inputs; rendering its files again", {
+        run: repeat.runId,
+        business_date: businessDate,
+      });
+      const summary = await renderRunFiles(knex, config, repeat.runId, options.outDir);
+      return { runId: repeat.runId, result: "unchanged", exitStatus: summary.exit_status as 0 | 3, summary, outDir: options.outDir };
+    }
+    const reversedRun = repeat.kind === "rerun" ? repeat.runId : null;
+    const reversalLines = reversedRun === null ? [] : await reverseRun(trx, reversedRun, runId, businessDate);
+
+    const sources: SourceSummary[] = [];
+    const staleSources = new Set<string>();
+    await time("consolidate", async () => {
+      for (const extract of extracts) {
+        const settings = config.sources.find((source) => source.name === extract.source)!;
+        const summary = await consolidateOne(trx, settings, extract, rejects, runId);
+        if (summary.status !== "loaded") staleSources.add(extract.source);
+        sources.push(summary);
+      }
+    });
+    await clearStaging(trx);
+
+    const provision = new ProvisionAccumulator(config, businessDate);
+    const calendars = serviceCalendars(config);
+    const customerPasses = await time("customers", () =>
+      runCustomerPasses(
+        trx,
+        config,
+        runId,
+        {
+          config,
+          businessDate,
+          staleSources,
+          serviceDay: (date, entity) => serviceDay(calendars.get(entity), date),
+        },
+        provision,
+        (done) => options.progress?.("customers", done),
+      ),
+    );
+    for (const [pass, ms] of Object.entries(customerPasses.timings)) timings[pass] = Math.round(ms);
+
+    const provisionResult = await time("provision", async () => {
+      const cells = provision.cells();
+      const previous: Record<string, any>[] = await trx("allowances").whereNull("superseded_run");
+      await trx("allowances").whereNull("superseded_run").update({ superseded_run: runId });
+      await insertRows(
+        trx,
+        "allowances",
+        cells.map((cell) => ({
+          entity: cell.entity,
+          segment: cell.segment,
+          bucket: cell.bucket,
+          currency: cell.currency,
+          run_id: runId,
+          superseded_run: null,
+          base_minor: cell.baseMinor,
+          rate: cell.rate,
+          allowance_minor: cell.allowanceMinor,
+        })),
+      );
+      const before = allowanceTotals(
+        previous.map((row) => ({ entity: row.entity, currency: row.currency, allowanceMinor: Number(row.allowance_minor) })),
+      );
+      const after = allowanceTotals(cells);
+      return { cells, before, after, journal: provisionJournal(config, runId, businessDate, before, after) };
+    });
+
+    await time("post", async () => {
+      await writeJournal(trx, runId, [...reversalLines, ...provisionResult.journal]);
+      await insertRows(
+        trx,
+        "rejects",
+        rejects.map((reject) => ({ run_id: runId, ...reject })),
+      );
+      await checkReconciliation(trx, runId, businessDate);
+    });
+
+    const exitStatus = staleSources.size > 0 ? 3 : 0;
+    const summary: RunSummary = {
+      run_id: runId,
+      business_date: businessDate,
+      status: options.dryRun ? "dry_run" : "committed",
+      exit_status: exitStatus,
+      rerun_of: reversedRun,
+      input_checksum: inputChecksum,
+      warnings: sources
+        .filter((source) => source.status !== "loaded")
+        .map((source) => `source ${source.source} was ${source.status}: ${source.reason}`),
+      sources,
+      passes: {
+        customers: customerPasses.counts.customers,
+        allocations_changed: customerPasses.counts.allocationsChanged,
+        aging_rows: customerPasses.counts.agingRows,
+        decisions: customerPasses.counts.decisions,
+        actions: customerPasses.counts.actions,
+        letters: customerPasses.counts.letters,
+        placements: customerPasses.counts.placements,
+        recalls: customerPasses.counts.recalls,
+        allowance_cells: provisionResult.cells.length,
+        journal_lines: reversalLines.length + provisionResult.journal.length,
+        rejects: rejects.length,
+      },
+      totals: {},
+    };
+    await trx("runs")
+      .where({ run_id: runId })
+      .update({
+        status: "committed",
+        input_checksum: inputChecksum,
+        rerun_of: reversedRun,
+        finished_at: new Date().toISOString(),
+        exit_status: exitStatus,
+        summary: JSON.stringify(summary),
+        timings: JSON.stringify(timings),
+      });
+    if (reversedRun !== null) await trx("runs").where({ run_id: reversedRun }).update({ status: "superseded" });
+
+    if (options.dryRun) {
+      const rendered = await renderRunFiles(trx, config, runId, options.outDir);
+      await trx.rollback();
+      log.info("dry run finished; nothing committed", { run: runId });
+      return { runId, result: "dry_run", exitStatus, summary: rendered, outDir: options.outDir };
+    }
+    await trx.commit();
+    log.info("run committed", { run: runId, business_date: businessDate });
+    const rendered = await time("outputs", () => renderRunFiles(knex, config, runId, options.outDir));
+    await knex("runs").where({ run_id: runId }).update({ timings: JSON.stringify(timings) });
+    return { runId, result: "committed", exitStatus, summary: rendered, outDir: options.outDir };
+  } catch (error) {
+    if (!trx.isCompleted()) await trx.rollback();
+    await recordFailure(knex, businessDate, startedAt, error, log);
+    throw error;
+  }
+}
+
+type Repeat = { kind: "new" } | { kind: "unchanged"; runId: number } | { kind: "rerun"; runId: number };
+
+async function checkRepeat(trx: Knex.Transaction, businessDate: string, inputChecksum: string, rerun: boolean): Promise<Repeat> {
+  const latest = await latestCommitted(trx);
+  const sameDate = await trx("runs")
+    .where({ status: "committed", business_date: businessDate })
+    .orderBy("run_id", "desc")
+    .first();
+  if (sameDate && sameDate.input_checksum === inputChecksum && !rerun) {
+    return { kind: "unchanged", runId: Number(sameDate.run_id) };
+  }
+  if (latest && businessDate < latest.business_date) {
+    throw new RequestError(
+      `business date ${businessDate} is before the latest committed business date ${latest.business_date}; runs move forward only`,
+    );
+  }
+  if (sameDate && !rerun) {
+    throw new RequestError(
+      `business date ${businessDate} was already run (run ${sameDate.run_id}) with different inputs; repeat it with --rerun to supersede that run`,
+    );
+  }
+  if (rerun && !sameDate) {
+    throw new RequestError(`--rerun needs a committed run for ${businessDate}, and there is none`);
+  }
+  if (rerun && sameDate) return { kind: "rerun", runId: Number(sameDate.run_id) };
+  return { kind: "new" };
+}
+
+async function reverseRun(trx: Knex.Transaction, reversedRun: number, runId: number, businessDate: string) {
+  const lines = await reverseJournals(trx, reversedRun, runId, businessDate);
+  await reverseRunRows(trx, reversedRun);
+  return lines;
+}
+
+async function consolidateOne(
+  trx: Knex.Transaction,
+  settings: ResolvedConfig["sources"][number],
+  extract: SourceExtract,
+  rejects: RejectRow[],
+  runId: number,
+): Promise<SourceSummary> {
+  const base = {
+    source: extract.source,
+    rows_read: extract.rowsRead,
+    accounts_changed: 0,
+    items_changed: 0,
+    customers_created: 0,
+  };
+  if (extract.status === "failed") {
+    await trx("source_runs").insert({
+      run_id: runId, source: extract.source, status: "failed", checksum: "", rows_read: 0, rows_rejected: 0, reason: extract.error,
+    });
+    return { ...base, status: "failed", rows_rejected: 0, reason: extract.error ?? "extract failed" };
+  }
+  const crossRejected = await checkStagedRows(trx, extract.source, rejects);
+  const rejected = extract.rowsRejected + crossRejected;
+  const share = extract.rowsRead === 0 ? 0 : rejected / extract.rowsRead;
+  if (share > settings.rejectThreshold) {
+    const reason = `${rejected} of ${extract.rowsRead} rows rejected, above the threshold of ${(settings.rejectThreshold * 100).toFixed(2)} %`;
+    await discardStaging(trx, extract.source);
+    await trx("source_runs").insert({
+      run_id: runId, source: extract.source, status: "rejected", checksum: extract.checksum,
+      rows_read: extract.rowsRead, rows_rejected: rejected, reason,
+    });
+    return { ...base, status: "rejected", rows_rejected: rejected, reason };
+  }
+  const result = await consolidateSource(trx, settings, runId);
+  await trx("source_runs").insert({
+    run_id: runId, source: extract.source, status: "loaded", checksum: extract.checksum,
+    rows_read: extract.rowsRead, rows_rejected: rejected, reason: null,
+  });
+  return {
+    ...base,
+    status: "loaded",
+    rows_rejected: rejected,
+    accounts_changed: result.accountsChanged,
+    items_changed: result.itemsChanged,
+    customers_created: result.customersCreated,
+  };
+}
+
+function serviceCalendars(config: ResolvedConfig): Map<string, BusinessCalendar> {
+  const calendars = new Map<string, BusinessCalendar>();
+  for (const entity of config.entities.values()) {
+    if (entity.country) calendars.set(entity.id, createCalendar({ country: entity.country, region: entity.region }));
+  }
+  return calendars;
+}
+
+/** The first day on or after a date on which a service action may take effect. */
+function serviceDay(calendar: BusinessCalendar | undefined, date: string): string {
+  if (calendar) return nextAllowedDay(date, calendar);
+  let day = date;
+  while (weekday(day) === 0 || weekday(day) === 6) day = addDays(day, 1);
+  return day;
+}
+
+async function recordFailure(knex: Knex, businessDate: string, startedAt: string, error: unknown, log: Logger): Promise<void> {
+  const message = describeError(error);
+  log.error("run failed; the ledger is unchanged", { business_date: businessDate, error: message });
+  try {
+    await knex("runs").insert({
+      business_date: businessDate,
+      status: "failed",
+      input_checksum: "",
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      exit_status: 1,
+      error: message.slice(0, 2000),
+    });
+  } catch (recordError) {
+    log.error("could not record the failed run", { error: (recordError as Error).message });
+  }
+}
+
+export { rawRows };

@@ -1,0 +1,110 @@
+// Posting: journal lines into the ledger after the balance invariant, the
+// reversal of a superseded run's journals, and the reconciliation of the
+// aging against the ledger's items.
+
+import type { Knex } from "knex";
+import { InvariantError } from "../src/errors.ts";
+import { assertBalanced, reversalLines, type JournalLine } from "../src/journal.ts";
+import { insertRows } from "../src/ledger/db.ts";
+import { rawRows } from "./consolidate.ts";
+
+export async function writeJournal(trx: Knex.Transaction, runId: number, lines: JournalLine[]): Promise<void> {
+  assertBalanced(lines);
+  await insertRows(
+    trx,
+    "journal_lines",
+    lines.map((line) => ({
+      run_id: runId,
+      journal_id: line.journalId,
+      line: line.line,
+      entity: line.entity,
+      accounting_date: line.accountingDate,
+      account_code: line.accountCode,
+      debit_minor: line.debitMinor,
+      credit_minor: line.creditMinor,
+      currency: line.currency,
+      entered_currency: line.enteredCurrency,
+      entered_minor: line.enteredMinor,
+      rate: line.rate,
+      description: line.description,
+      reverses_run: line.reversesRun,
+    })),
+  );
+}
+
+export function toJournalLine(row: Record<string, any>): JournalLine {
+  return {
+    journalId: row.journal_id,
+    line: Number(row.line),
+    entity: row.entity,
+    accountingDate: row.accounting_date,
+    accountCode: row.account_code,
+    debitMinor: Number(row.debit_minor),
+    creditMinor: Number(row.credit_minor),
+    currency: row.currency,
+    enteredCurrency: row.entered_currency,
+    enteredMinor: Number(row.entered_minor),
+    rate: row.rate,
+    description: row.description,
+    reversesRun: row.reverses_run === null ? null : Number(row.reverses_run),
+  };
+}
+
+/** Returns lines that reverse every journal a run posted, dated on the new business date. */
+export async function reverseJournals(
+  trx: Knex.Transaction,
+  reversedRun: number,
+  runId: number,
+  accountingDate: string,
+): Promise<JournalLine[]> {
+  const rows = await trx("journal_lines").where({ run_id: reversedRun }).orderBy(["journal_id", "line"]);
+  const byJournal = new Map<string, JournalLine[]>();
+  for (const row of rows) {
+    const line = toJournalLine(row);
+    byJournal.set(line.journalId, [...(byJournal.get(line.journalId) ?? []), line]);
+  }
+  const lines: JournalLine[] = [];
+  for (const [journalId, journal] of byJournal) {
+    const reversed = reversalLines(`R${runId}-REV-${journalId}`, journal, reversedRun);
+    lines.push(...reversed.map((line) => ({ ...line, accountingDate })));
+  }
+  return lines;
+}
+
+/**
+ * Checks that the run's aging equals the ledger: per source and currency,
+ * the aged balances add up to debits minus credits of the posted items.
+ */
+export async function checkReconciliation(trx: Knex.Transaction, runId: number, businessDate: string): Promise<void> {
+  const ledger = rawRows<{ source: string; currency: string; balance: number | string }>(
+    await trx.raw(
+      `select source, currency,
+         sum(case when type in ('invoice', 'debit_note', 'debit_adjustment', 'payment_reversal')
+             then amount_minor else -amount_minor end) as balance
+       from items
+       where superseded_run is null and status = 'posted' and document_date <= ?
+       group by source, currency`,
+      [businessDate],
+    ),
+  );
+  const aged = rawRows<{ source: string; currency: string; balance: number | string }>(
+    await trx.raw(
+      `select source, currency, sum(balance_minor) as balance from account_aging
+       where run_id = ? group by source, currency`,
+      [runId],
+    ),
+  );
+  const agedBalance = new Map(aged.map((row) => [`${row.source}/${row.currency}`, Number(row.balance)]));
+  for (const row of ledger) {
+    const key = `${row.source}/${row.currency}`;
+    const expected = Number(row.balance);
+    const actual = agedBalance.get(key) ?? 0;
+    if (expected !== actual) {
+      throw new InvariantError(`aging of ${key} totals ${actual} minor units but the ledger holds ${expected}`);
+    }
+    agedBalance.delete(key);
+  }
+  for (const [key, actual] of agedBalance) {
+    if (actual !== 0) throw new InvariantError(`aging of ${key} totals ${actual} minor units but the ledger holds none`);
+  }
+}

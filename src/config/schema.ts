@@ -1,0 +1,161 @@
+// The YAML configuration's schema. Keys are snake_case as operators write
+// them; load.ts turns a parsed file into the frozen ResolvedConfig that
+// passes receive.
+
+import { z } from "zod";
+import { DATE_FORMATS } from "../dates.ts";
+import { sourceSchema } from "./sources.ts";
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD");
+
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
+
+/** A decimal amount in major units, written as text or a YAML number. */
+const decimalAmount = z.union([z.string(), z.number()]).transform(String);
+
+/** A decimal fraction such as 0.016, written as text or a YAML number. */
+const decimalRate = z.union([z.string(), z.number()]);
+
+/** Amounts per currency code; the key "default" applies to other currencies. */
+const amountPerCurrency = z.record(z.string(), decimalAmount);
+
+const entitySchema = z.strictObject({
+  functional_currency: currencyCode,
+  name: z.string().optional(),
+  /** Country for the public-holiday calendar of service actions. */
+  country: z.string().regex(/^[A-Z]{2}$/).optional(),
+  region: z.string().optional(),
+});
+
+const rateSchema = z.strictObject({
+  date: isoDate,
+  from: currencyCode,
+  to: currencyCode,
+  rate: decimalRate,
+});
+
+const bucketSchema = z.strictObject({
+  label: z.string().min(1),
+  /** Inclusive upper bound in days past due; absent on the open-ended last bucket. */
+  max_days: z.number().int().optional(),
+});
+
+export const ACTION_KINDS = [
+  "letter",
+  "email",
+  "sms",
+  "call_list",
+  "suspension",
+  "placement",
+  "write_off_proposal",
+] as const;
+
+const actionSchema = z.union([
+  z.enum(ACTION_KINDS),
+  z.strictObject({
+    kind: z.enum(ACTION_KINDS),
+    template: z.string().optional(),
+  }),
+]);
+
+const stageSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be lower case letters, digits and _"),
+  days_past_due: z.number().int().min(1),
+  min_amount: amountPerCurrency.default({}),
+  wait_days: z.number().int().min(0).default(0),
+  actions: z.array(actionSchema).default([]),
+  template: z.string().optional(),
+});
+
+const strategySchema = z.strictObject({
+  stages: z.array(stageSchema).min(1),
+  /** The account leaves dunning when its dunnable overdue amount falls below this. */
+  exit_threshold: amountPerCurrency.default({}),
+});
+
+const dunningSchema = z.strictObject({
+  escalation: z.enum(["step", "jump"]).default("step"),
+  /** Statutory notice before a service action, in calendar days. */
+  notice_days: z.number().int().min(0).default(14),
+  /** Days a letter takes to reach the customer. */
+  postal_days: z.number().int().min(0).default(3),
+  /** Days after the business date that letters give as the new payment deadline. */
+  deadline_days: z.number().int().min(1).default(14),
+  /** Segment name to strategy name; "default" catches accounts without a listed segment. */
+  segments: z.record(z.string(), z.string()).default({}),
+  strategies: z.record(z.string(), strategySchema),
+  default_language: z.string().default("en"),
+  ways_to_pay: z.array(z.string()).default([]),
+});
+
+const bandRates = z.record(z.string(), decimalRate);
+
+const provisionSchema = z.strictObject({
+  /** Bands for the matrix; the aging buckets when absent. */
+  bands: z.array(bucketSchema).optional(),
+  /** Entity -> segment ("default" for the rest) -> band label -> rate. */
+  matrix: z.record(z.string(), z.record(z.string(), bandRates)),
+  specific: z
+    .strictObject({
+      bankrupt: decimalRate.optional(),
+      disputed: decimalRate.optional(),
+    })
+    .default({}),
+  /** Whether disputed debt counts in the matrix base (true by default). */
+  include_disputed: z.boolean().default(true),
+});
+
+const glAccountsSchema = z.strictObject({
+  receivable: z.string().min(1),
+  allowance: z.string().min(1),
+  bad_debt_expense: z.string().min(1),
+  suspense: z.string().min(1).optional(),
+  recovery_income: z.string().min(1).optional(),
+  fee_income: z.string().min(1).optional(),
+  interest_income: z.string().min(1).optional(),
+  exchange_difference: z.string().min(1).optional(),
+});
+
+const agencySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, _ or -"),
+  name: z.string().optional(),
+  /** Relative weight in the distribution of new placements. */
+  share: z.number().positive().default(1),
+});
+
+export const configSchema = z.strictObject({
+  business_time_zone: z.string().default("UTC"),
+  /** SQLite file (relative to the config file) or a postgres:// URL. */
+  ledger: z.string().min(1),
+  output_folder: z.string().default("out"),
+  entities: z.record(z.string(), entitySchema),
+  rates: z.array(rateSchema).default([]),
+  sources: z.record(z.string(), sourceSchema),
+  aging: z
+    .strictObject({
+      basis: z.enum(["due_date", "document_date"]).default("due_date"),
+      buckets: z.array(bucketSchema).min(2).optional(),
+    })
+    .default({ basis: "due_date" }),
+  dunning: dunningSchema,
+  provision: provisionSchema,
+  gl: z.record(z.string(), glAccountsSchema),
+  agencies: z.array(agencySchema).default([]),
+});
+
+/** Labels of the default aging buckets, in order. */
+export const DEFAULT_BUCKET_LABELS = [
+  "current",
+  "1-30",
+  "31-60",
+  "61-90",
+  "91-120",
+  "121-180",
+  "181-365",
+  "over-365",
+];
+
+export type RawConfig = z.infer<typeof configSchema>;
+export { DATE_FORMATS };

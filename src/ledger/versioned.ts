@@ -1,0 +1,112 @@
+// Writes to versioned tables: a changed row becomes a new version and the old
+// one is marked superseded by the run, so the run can be reversed exactly.
+
+import type { Knex } from "knex";
+import { insertRows } from "./db.ts";
+
+export interface VersionedTable {
+  table: string;
+  /** Columns that identify the row across versions. */
+  keyColumns: readonly string[];
+  /** Whether the table has an integer version column. */
+  numbered: boolean;
+}
+
+type Row = Record<string, unknown>;
+
+function keyOf(row: Row, columns: readonly string[]): string {
+  return columns.map((column) => String(row[column])).join("\u0000");
+}
+
+function sameValues(current: Row, next: Row): boolean {
+  for (const [column, value] of Object.entries(next)) {
+    const stored = current[column];
+    if (typeof value === "boolean") {
+      if (Boolean(stored) !== value) return false;
+    } else if ((stored ?? null) !== (value ?? null)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Upserts rows into a versioned table. Rows equal to the current version are
+ * left alone; new and changed rows are inserted with the run's id. Returns
+ * how many rows were inserted and how many of those replaced a version.
+ */
+export async function upsertVersioned(
+  trx: Knex.Transaction,
+  spec: VersionedTable,
+  rows: readonly Row[],
+  runId: number,
+): Promise<{ inserted: number; changed: number }> {
+  if (rows.length === 0) return { inserted: 0, changed: 0 };
+  const current = await loadCurrent(trx, spec, rows);
+  const inserts: Row[] = [];
+  const superseded: Row[] = [];
+  for (const row of rows) {
+    const existing = current.get(keyOf(row, spec.keyColumns));
+    if (existing && sameValues(existing, row)) continue;
+    const version = existing && spec.numbered ? Number(existing.version) + 1 : 1;
+    inserts.push({ ...row, ...(spec.numbered ? { version } : {}), run_id: runId, superseded_run: null });
+    if (existing) superseded.push(existing);
+  }
+  for (const row of superseded) {
+    const where: Row = {};
+    for (const column of spec.keyColumns) where[column] = row[column];
+    await trx(spec.table).where(where).whereNull("superseded_run").update({ superseded_run: runId });
+  }
+  await insertRows(trx, spec.table, inserts);
+  return { inserted: inserts.length, changed: superseded.length };
+}
+
+async function loadCurrent(
+  trx: Knex.Transaction,
+  spec: VersionedTable,
+  rows: readonly Row[],
+): Promise<Map<string, Row>> {
+  const current = new Map<string, Row>();
+  // Narrow by the first key column's values, then match the full key in code.
+  const [first] = spec.keyColumns;
+  const values = [...new Set(rows.map((row) => row[first] as string))];
+  for (let start = 0; start < values.length; start += 500) {
+    const found: Row[] = await trx(spec.table)
+      .whereIn(first, values.slice(start, start + 500))
+      .whereNull("superseded_run");
+    for (const row of found) current.set(keyOf(row, spec.keyColumns), row);
+  }
+  return current;
+}
+
+/** Tables whose rows carry run_id and superseded_run. */
+export const VERSIONED_TABLES = [
+  "accounts",
+  "items",
+  "source_allocations",
+  "allocations",
+  "holds",
+  "account_state",
+  "allowances",
+] as const;
+
+/** Tables whose rows belong to one run only. */
+export const RUN_TABLES = [
+  "decisions",
+  "actions",
+  "letters",
+  "placements",
+  "account_aging",
+  "rejects",
+  "source_runs",
+] as const;
+
+/** Removes what a run wrote to the ledger and restores what it replaced. */
+export async function reverseRunRows(trx: Knex.Transaction, runId: number): Promise<void> {
+  for (const table of VERSIONED_TABLES) {
+    await trx(table).where({ run_id: runId }).delete();
+    await trx(table).where({ superseded_run: runId }).update({ superseded_run: null });
+  }
+  for (const table of RUN_TABLES) await trx(table).where({ run_id: runId }).delete();
+  await trx("customers").where({ run_id: runId }).delete();
+}
