@@ -99,9 +99,10 @@ const CHECKS: CrossRowCheck[] = [
 export async function checkStagedRows(
   trx: Knex.Transaction,
   source: string,
+  entities: ReadonlySet<string>,
   rejects: RejectRow[],
 ): Promise<number> {
-  let rejected = 0;
+  let rejected = await checkEntities(trx, source, entities, rejects);
   for (const check of CHECKS) {
     const rows = rawRows<{ file: string; line: number; id: string }>(await trx.raw(check.sql, [source]));
     for (const row of rows) {
@@ -118,6 +119,45 @@ export async function checkStagedRows(
     rejected += rows.length;
   }
   return rejected;
+}
+
+/** Rejects staged accounts whose entity column names an entity the configuration lacks. */
+async function checkEntities(
+  trx: Knex.Transaction,
+  source: string,
+  entities: ReadonlySet<string>,
+  rejects: RejectRow[],
+): Promise<number> {
+  let rejected = 0;
+  let lastFile = "";
+  let lastLine = -1;
+  for (;;) {
+    const rows: { file: string; line: number; account_id: string; row: string }[] = await trx("stg_accounts")
+      .select("file", "line", "account_id", "row")
+      .where({ source })
+      .andWhere((query) =>
+        query.where("file", ">", lastFile).orWhere((same) => same.where("file", lastFile).andWhere("line", ">", lastLine)),
+      )
+      .orderBy([{ column: "file" }, { column: "line" }])
+      .limit(CHUNK);
+    if (rows.length === 0) return rejected;
+    lastFile = rows[rows.length - 1].file;
+    lastLine = Number(rows[rows.length - 1].line);
+    for (const row of rows) {
+      const entity = (JSON.parse(row.row) as StagedAccount).entity;
+      if (entity === null || entities.has(entity)) continue;
+      rejected++;
+      rejects.push({
+        source,
+        file: row.file,
+        line: Number(row.line),
+        field: "entity",
+        code: "entity_not_configured",
+        message: `entity ${JSON.stringify(entity)} of account ${row.account_id} is not under entities in the configuration; add it there or correct the extract`,
+      });
+      await trx("stg_accounts").where({ source, file: row.file, line: row.line, account_id: row.account_id }).delete();
+    }
+  }
 }
 
 /** Normalises knex.raw results of SQLite (array) and PostgreSQL (result object). */

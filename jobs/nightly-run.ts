@@ -119,7 +119,7 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
     await time("consolidate", async () => {
       for (const extract of extracts) {
         const settings = config.sources.find((source) => source.name === extract.source)!;
-        const summary = await consolidateOne(trx, settings, extract, rejects, runId);
+        const summary = await consolidateOne(trx, new Set(config.entities.keys()), settings, extract, rejects, runId);
         if (summary.status !== "loaded") staleSources.add(extract.source);
         sources.push(summary);
       }
@@ -275,6 +275,7 @@ async function reverseRun(trx: Knex.Transaction, reversedRun: number, runId: num
 
 async function consolidateOne(
   trx: Knex.Transaction,
+  entityIds: ReadonlySet<string>,
   settings: ResolvedConfig["sources"][number],
   extract: SourceExtract,
   rejects: RejectRow[],
@@ -293,7 +294,7 @@ async function consolidateOne(
     });
     return { ...base, status: "failed", rows_rejected: 0, reason: extract.error ?? "extract failed" };
   }
-  const crossRejected = await checkStagedRows(trx, extract.source, rejects);
+  const crossRejected = await checkStagedRows(trx, extract.source, entityIds, rejects);
   const rejected = extract.rowsRejected + crossRejected;
   const share = extract.rowsRead === 0 ? 0 : rejected / extract.rowsRead;
   if (share > settings.rejectThreshold) {

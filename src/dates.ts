@@ -113,3 +113,22 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+const ISO_DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * Reduces an ISO 8601 date-time to its calendar date in an IANA time zone.
+ * A date-time without an offset is already local to its sender, so its own
+ * date part is returned. Returns undefined when the text is not a date-time.
+ */
+export function dateInTimeZone(dateTime: string, timeZone: string): IsoDate | undefined {
+  const match = ISO_DATE_TIME.exec(dateTime.trim());
+  if (!match || !isIsoDate(match[1])) return undefined;
+  const [, date, hours, minutes, seconds, , offset] = match;
+  if (Number(hours) > 24 || Number(minutes) > 59 || Number(seconds) > 60) return undefined;
+  if (!offset) return date;
+  const instant = new Date(dateTime.trim());
+  if (Number.isNaN(instant.getTime())) return undefined;
+  return todayIn(timeZone, instant);
+}

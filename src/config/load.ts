@@ -35,7 +35,11 @@ export function parseConfig(text: string, configPath: string): ResolvedConfig {
     const problems = document.errors.map((error) => `${configPath}: ${error.message}`);
     throw new RequestError(`configuration ${configPath} is not valid YAML`, problems);
   }
-  const parsed = configSchema.safeParse(document.toJS());
+  const expansion = expandEnvironment(document.toJS(), process.env);
+  if (expansion.problems.length > 0) {
+    throw new RequestError(`configuration ${configPath} is invalid`, expansion.problems);
+  }
+  const parsed = configSchema.safeParse(expansion.value);
   if (!parsed.success) {
     throw new RequestError(
       `configuration ${configPath} is invalid`,
@@ -52,6 +56,48 @@ export function parseConfig(text: string, configPath: string): ResolvedConfig {
     baseDir: path.dirname(path.resolve(configPath)),
     checksum,
   });
+}
+
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces ${NAME} in string values with the environment variable NAME, once,
+ * when the file is loaded. An unset variable is a problem at its key path.
+ */
+export function expandEnvironment(
+  value: unknown,
+  environment: Record<string, string | undefined>,
+  keys: PropertyKey[] = [],
+): { value: unknown; problems: string[] } {
+  const problems: string[] = [];
+  if (typeof value === "string") {
+    const expanded = value.replace(VARIABLE, (match, name: string) => {
+      const replacement = environment[name];
+      if (replacement === undefined) {
+        problems.push(`${formatPath(keys)}: environment variable ${name} is not set`);
+        return match;
+      }
+      return replacement;
+    });
+    return { value: expanded, problems };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item, index) => {
+      const result = expandEnvironment(item, environment, [...keys, index]);
+      problems.push(...result.problems);
+      return result.value;
+    });
+    return { value: items, problems };
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).map(([key, item]) => {
+      const result = expandEnvironment(item, environment, [...keys, key]);
+      problems.push(...result.problems);
+      return [key, result.value];
+    });
+    return { value: Object.fromEntries(entries), problems };
+  }
+  return { value, problems };
 }
 
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {
@@ -100,9 +146,6 @@ export function checkRules(config: RawConfig): string[] {
     const entity = (source as { entity?: string }).entity;
     if (entity !== undefined && !entityIds.has(entity)) {
       problems.push(`sources.${name}.entity: ${entity} is not one of the entities`);
-    }
-    if (entity === undefined && entityIds.size > 1) {
-      problems.push(`sources.${name}.entity: required when more than one entity is configured`);
     }
   }
 
