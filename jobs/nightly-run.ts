@@ -31,7 +31,10 @@ export interface RunOptions {
   log: Logger;
   /** Called with a pass name and counts while long passes work. */
   progress?: (pass: string, done: number) => void;
-  /** Stops the run after the named pass, to prove that a failure leaves the ledger unchanged. */
+  /**
+   * Test hook: fails the run after the named pass, or kills the process when
+   * the value is kill:<pass>, to prove that the ledger stays as it was.
+   */
   failAfterPass?: string;
 }
 
@@ -75,6 +78,8 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
       timings[pass] = Math.round(performance.now() - started);
       log.info("pass finished", { pass, ms: timings[pass] });
       if (options.failAfterPass === pass) throw new Error(`stopped after pass ${pass} on request`);
+      // Crash-safety tests kill the process in the middle of the transaction.
+      if (options.failAfterPass === `kill:${pass}`) process.kill(process.pid, "SIGKILL");
     }
   };
 

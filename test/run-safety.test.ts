@@ -1,0 +1,133 @@
+// What a nightly run guarantees when things go wrong: a failed or killed run
+// leaves the ledger as it was, a second run is refused while one holds the
+// lock, a repeated date with other inputs needs --rerun, a dry run commits
+// nothing, and an invalid configuration lists every problem.
+
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { expect } from "chai";
+import { copyFolder, readCsv, removeFolder, runCli, runDate } from "./support/run.ts";
+
+const LEDGER_TABLES = ["runs", "accounts", "items", "allocations", "account_state", "actions", "allowances", "journal_lines", "letters"];
+
+function ledgerCounts(folder: string): Record<string, number> {
+  const file = path.join(folder, "ledger.sqlite");
+  if (!existsSync(file)) return {};
+  const db = new Database(file, { readonly: true });
+  try {
+    const counts: Record<string, number> = {};
+    for (const table of LEDGER_TABLES) {
+      counts[table] = (db.prepare(`select count(*) as n from ${table} where ${table === "runs" ? "status = 'committed'" : "1 = 1"}`).get() as { n: number }).n;
+    }
+    return counts;
+  } finally {
+    db.close();
+  }
+}
+
+describe("nightly run safety", function () {
+  let folder: string;
+  let config: string;
+
+  beforeEach(async function () {
+    folder = copyFolder("fixtures/sample");
+    config = path.join(folder, "dcms.yaml");
+    await runDate(config, "2026-03-31", path.join(folder, "out-0331"));
+  });
+
+  afterEach(function () {
+    removeFolder(folder);
+  });
+
+  it("leaves the ledger unchanged when a pass fails", async function () {
+    const before = ledgerCounts(folder);
+    let failure: Error | undefined;
+    try {
+      await runDate(config, "2026-04-14", path.join(folder, "out-0414"), { failAfterPass: "customers" });
+    } catch (error) {
+      failure = error as Error;
+    }
+    expect(failure?.message).to.equal("stopped after pass customers on request");
+    expect(ledgerCounts(folder)).to.deep.equal(before);
+    expect(existsSync(path.join(folder, "out-0414"))).to.equal(false);
+  });
+
+  it("leaves the ledger unchanged when the process is killed", function () {
+    const before = ledgerCounts(folder);
+    const result = runCli(
+      ["run", "--config", config, "--as-of", "2026-04-14", "--out", path.join(folder, "out-killed")],
+      { DCMS_FAIL_AFTER_PASS: "kill:provision" },
+    );
+    expect(result.status).to.equal(null);
+    expect(ledgerCounts(folder)).to.deep.equal(before);
+    // The stale lock of the killed process does not block the next run.
+    const next = runCli(["run", "--config", config, "--as-of", "2026-04-14", "--out", path.join(folder, "out-0414")]);
+    expect(next.status, next.stderr).to.equal(0);
+    expect(ledgerCounts(folder).runs).to.equal(before.runs + 1);
+  });
+
+  it("refuses a second run while one holds the lock", function () {
+    // The test process is alive, so a lock file naming it is held.
+    writeFileSync(path.join(folder, "ledger.sqlite.lock"), `${process.pid}\n`);
+    const result = runCli(["run", "--config", config, "--as-of", "2026-04-01", "--out", path.join(folder, "out")]);
+    expect(result.status).to.equal(4);
+    expect(result.stderr).to.include("another dcms run");
+  });
+
+  it("refuses the same date with other inputs unless re-run", async function () {
+    const items = path.join(folder, "mobile/items.csv");
+    const header = readFileSync(items, "utf8").split("\n")[0].split(",");
+    const row = header.map((column) =>
+      ({
+        item_id: "M-INV-LATE-01",
+        account_id: "M-100102",
+        type: "invoice",
+        document_date: "2026-03-01",
+        due_date: "2026-03-15",
+        currency: "EUR",
+        amount: "10.00",
+      })[column] ?? "",
+    );
+    appendFileSync(items, row.join(",") + "\n");
+    const refused = runCli(["run", "--config", config, "--as-of", "2026-03-31", "--out", path.join(folder, "out-b")]);
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr).to.include("--rerun");
+
+    const rerun = await runDate(config, "2026-03-31", path.join(folder, "out-rerun"), { rerun: true });
+    expect(rerun.result).to.equal("committed");
+    expect(rerun.summary.rerun_of).to.equal(1);
+    const journal = readCsv(path.join(folder, "out-rerun/journal.csv"));
+    // The re-run reverses run 1's provision journal line for line, then
+    // posts its own: the reversal of the 1st line credits what it debited.
+    const first = readCsv(path.join(folder, "out-0331/journal.csv"));
+    const reversal = journal.filter((line) => line.journal_id === `R${rerun.runId}-REV-${first[0].journal_id}`);
+    expect(reversal.map((line) => [line.account_code, line.debit, line.credit])).to.deep.equal(
+      first.map((line) => [line.account_code, line.credit, line.debit]),
+    );
+    // Jonas (C-1002) now owes the new 10.00, 16 days past due: a reminder.
+    const actions = readCsv(path.join(folder, "out-rerun/actions.csv")).filter((line) => line.customer_id === "C-1002");
+    expect(actions.map((line) => [line.action, line.overdue])).to.deep.equal([["letter", "10.00"]]);
+  });
+
+  it("commits nothing on a dry run", async function () {
+    const before = ledgerCounts(folder);
+    const outcome = await runDate(config, "2026-04-14", path.join(folder, "out-dry"), { dryRun: true });
+    expect(outcome.result).to.equal("dry_run");
+    expect(existsSync(path.join(folder, "out-dry/aging.csv"))).to.equal(true);
+    expect(ledgerCounts(folder)).to.deep.equal(before);
+  });
+
+  it("lists every configuration problem with its key path", function () {
+    const text = readFileSync(config, "utf8")
+      .replace("days_past_due: 30", "days_past_due: 5")
+      .replace("wait_days: 17", "wait_days: 3")
+      .replace("business_time_zone: Europe/Berlin", "business_time_zone: Mars/Olympus");
+    writeFileSync(config, text);
+    const result = runCli(["run", "--config", config, "--as-of", "2026-04-01"]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.include("business_time_zone: Mars/Olympus is not an IANA time zone");
+    expect(result.stderr).to.include("dunning.strategies.standard.stages[1].days_past_due: must be greater than the previous stage's 10");
+    expect(result.stderr).to.include("dunning.strategies.standard.stages[2].wait_days: 3 is shorter than the notice period plus postal days (14 + 3 = 17)");
+  });
+});
