@@ -11,10 +11,13 @@
 //    threshold is cured: it leaves dunning, a suspension is lifted and an
 //    agency placement recalled.
 // 4. A hold (promise to pay, arrangement, bankruptcy, deceased, fraud, legal,
-//    exemption) stops escalation; bankruptcy and deceased also recall the
-//    placement and stop letters.
+//    exemption) stops escalation. Bankruptcy and deceased, recorded on any
+//    account, stop every account of the customer, recall its placements and
+//    stop letters.
 // 5. Escalation moves one stage per run (or jumps to the highest stage met),
 //    and only after the next stage's waiting days since the current stage.
+//    A jump from no stage ends below the first stage with a suspension,
+//    because no written notice has been sent yet.
 
 import type { ResolvedConfig, Stage, Strategy } from "../src/config/resolve.ts";
 import { addDays, daysBetween } from "../src/dates.ts";
@@ -212,7 +215,8 @@ export function planDunning(
     const key = accountKey(hold.source, hold.accountId);
     holdsByAccount.set(key, [...(holdsByAccount.get(key) ?? []), hold]);
   }
-  const customerSilenced = [...holdsByAccount.values()].flat().some((hold) => SILENCING_HOLDS.has(hold.kind));
+  const silencingHolds = [...holdsByAccount.values()].flat().filter((hold) => SILENCING_HOLDS.has(hold.kind));
+  const customerSilenced = silencingHolds.length > 0;
   let letterLevel = 0;
   let letterAccount: { account: LedgerAccount; stage: Stage } | null = null;
 
@@ -224,7 +228,10 @@ export function planDunning(
     const key = accountKey(account.source, account.accountId);
     const strategy = config.dunning.strategyForSegment(account.segment);
     const before = customer.states.get(key) ?? newState(account, strategy, businessDate);
-    const holds = holdsByAccount.get(key) ?? [];
+    const ownHolds = holdsByAccount.get(key) ?? [];
+    // Bankruptcy and death are the customer's, whichever account records
+    // them, so every account stops and every placement is recalled.
+    const holds = [...ownHolds, ...silencingHolds.filter((hold) => !ownHolds.includes(hold))];
     const disputeHold = holds.some((hold) => hold.kind === "dispute");
     const items = disputeHold
       ? []
@@ -381,7 +388,17 @@ function decideAccount(
   if (customerSilenced) return null;
 
   if (reached <= levelBefore) return null;
-  const target = config.dunning.escalation === "jump" ? reached : levelBefore + 1;
+  let target = config.dunning.escalation === "jump" ? reached : levelBefore + 1;
+  if (levelBefore === 0) {
+    // A jump from no stage has sent no written notice yet, so it stops below
+    // the first stage with a service action. From a stage, the target's
+    // waiting days (checked at load to cover notice and postal days) apply.
+    const serviceIndex = strategy.stages.findIndex((entry) =>
+      entry.actions.some((stageAction) => stageAction.kind === "suspension"),
+    );
+    // The 0-based index of the service stage is the level of the stage before it.
+    if (serviceIndex > 0) target = Math.min(target, serviceIndex);
+  }
   const stage = strategy.stages[target - 1];
   const waited = daysBetween(before.since, businessDate);
   if (levelBefore > 0 && waited < stage.waitDays) {

@@ -5,8 +5,19 @@ export type IsoDate = string;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/**
+ * Returns the day number of a year, 1-based month and day; out-of-range
+ * months and days roll over. Date.UTC would read years 0 to 99 as 1900 to
+ * 1999, so the year is set with setUTCFullYear instead.
+ */
+function utcDayNumber(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime() / 86_400_000;
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return utcDayNumber(year, month + 1, 1) - utcDayNumber(year, month, 1);
 }
 
 function isValidDay(year: number, month: number, day: number): boolean {
@@ -19,7 +30,7 @@ export function dayNumber(iso: string): number | undefined {
   if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (!isValidDay(year, month, day)) return undefined;
-  return Date.UTC(year, month - 1, day) / 86_400_000;
+  return utcDayNumber(year, month, day);
 }
 
 export function isIsoDate(text: string): boolean {
@@ -47,14 +58,16 @@ export function daysBetween(earlier: IsoDate, later: IsoDate): number {
 
 /** Returns 0 for Sunday through 6 for Saturday. */
 export function weekday(iso: IsoDate): number {
-  return (toDayNumber(iso) + 4) % 7;
+  // Day 0, 1970-01-01, was a Thursday; earlier dates have negative numbers.
+  return (((toDayNumber(iso) + 4) % 7) + 7) % 7;
 }
 
 export function endOfMonth(iso: IsoDate, monthsAhead = 0): IsoDate {
   const days = toDayNumber(iso);
   const date = new Date(days * 86_400_000);
-  const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + monthsAhead + 1, 0);
-  return fromDayNumber(end / 86_400_000);
+  // Day 0 of the month after is the last day of the month wanted.
+  const end = utcDayNumber(date.getUTCFullYear(), date.getUTCMonth() + monthsAhead + 2, 0);
+  return fromDayNumber(end);
 }
 
 export function maxDate(a: IsoDate, b: IsoDate): IsoDate {

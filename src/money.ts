@@ -88,7 +88,9 @@ function isGroupedCorrectly(
 ): boolean {
   if (!value.includes(grouping)) return true;
   const body = value.replace(/^[+-]/, "");
-  const whole = body.split(decimal)[0];
+  const [whole, fraction = ""] = body.split(decimal);
+  // Grouping separates thousands only: "0.5,0" is not 0.50.
+  if (fraction.includes(grouping)) return false;
   const groups = whole.split(grouping);
   if (groups[0].length < 1 || groups[0].length > 3) return false;
   return groups.slice(1).every((group) => /^\d{3}$/.test(group));
