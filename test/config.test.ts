@@ -117,7 +117,10 @@ describe("parseConfig", () => {
         "dunning:",
         "  strategies:",
         "    standard: { stages: [{ name: reminder, days_past_due: 10, actions: [letter] }] }",
-        "provision: { matrix: { DE01: { default: { current: 0 } } } }",
+        "provision:",
+        "  matrix:",
+        "    DE01:",
+        "      default: { current: 0, 1-30: 0.01, 31-60: 0.05, 61-90: 0.1, 91-120: 0.2, 121-180: 0.4, 181-365: 0.6, over-365: 1 }",
         "gl: { DE01: { receivable: '1', allowance: '2', bad_debt_expense: '3' } }",
       ].join("\n"),
       path.join(SAMPLE_DIR, "minimal.yaml"),
@@ -184,9 +187,17 @@ describe("parseConfig", () => {
       { label: "31-60", max_days: 30 },
       { label: "over-365" },
     ];
-    raw.provision.matrix.DE01 = { default: { current: "0", "over-365": "1" } };
+    raw.provision.matrix.DE01 = { default: { current: "0", "1-30": "0.1", "31-60": "0.2", "over-365": "1" } };
     expect(problemsOf(raw)).to.deep.equal([
       "provision.bands[2].max_days: must be greater than the previous bucket's 30",
+    ]);
+  });
+
+  it("rejects a default row without every band", () => {
+    const raw = sample();
+    delete raw.provision.matrix.DE01.default["61-90"];
+    expect(problemsOf(raw)).to.deep.equal([
+      "provision.matrix.DE01.default: a rate is required for every band; missing 61-90",
     ]);
   });
 

@@ -263,9 +263,16 @@ function checkProvision(config: RawConfig): string[] {
   const problems: string[] = [];
   const bands = config.provision.bands ?? config.aging.buckets;
   const labels = bands ? new Set(bands.map((band) => band.label)) : undefined;
+  const bandLabels = bands ? bands.map((band) => band.label) : DEFAULT_BUCKET_LABELS;
   for (const [entity, segments] of Object.entries(config.provision.matrix)) {
     if (!config.entities[entity]) {
       problems.push(`provision.matrix.${entity}: ${entity} is not one of the entities`);
+    }
+    // Segments without a row of their own, and bands a segment row omits,
+    // take the default row's rate, so the default row must cover every band.
+    const missing = bandLabels.filter((label) => segments.default?.[label] === undefined);
+    if (missing.length > 0) {
+      problems.push(`provision.matrix.${entity}.default: a rate is required for every band; missing ${missing.join(", ")}`);
     }
     for (const [segment, rates] of Object.entries(segments)) {
       for (const [band, rate] of Object.entries(rates)) {

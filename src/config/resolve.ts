@@ -155,8 +155,7 @@ export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig 
   const provisionRate = (entity: string, segment: string, band: string) => {
     const key = `${entity}\u0000${segment}\u0000${band}`;
     if (!rateCache.has(key)) {
-      const table = matrix[entity]?.[segment] ?? matrix[entity]?.default;
-      const text = table?.[band];
+      const text = matrix[entity]?.[segment]?.[band] ?? matrix[entity]?.default?.[band];
       rateCache.set(key, text === undefined ? undefined : parseRate(text));
     }
     return rateCache.get(key);
