@@ -19,6 +19,10 @@ function report(error) {
     process.stderr.write(`dcms: ${error.message}\n`);
     return EXIT.locked;
   }
+  if (error?.name === "RenderError") {
+    process.stderr.write(`dcms: ${error.message}\n`);
+    return EXIT.failed;
+  }
   process.stderr.write(`dcms: failed, nothing was committed: ${describeError(error)}\n`);
   if (process.env.DCMS_DEBUG) process.stderr.write(`${error?.stack ?? ""}\n`);
   return EXIT.failed;

@@ -120,7 +120,9 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
     const reversalLines = reversedRun === null ? [] : await reverseRun(trx, reversedRun, runId, businessDate);
 
     const sources: SourceSummary[] = [];
-    const staleSources = new Set<string>();
+    // Accounts of a source that is disabled or whose extract failed tonight
+    // keep their stage: their data is stale, so no new action is decided.
+    const staleSources = await disabledSources(trx, config);
     await time("consolidate", async () => {
       for (const extract of extracts) {
         const settings = config.sources.find((source) => source.name === extract.source)!;
@@ -234,14 +236,44 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
     }
     await trx.commit();
     log.info("run committed", { run: runId, business_date: businessDate });
-    const rendered = await time("outputs", () => renderRunFiles(knex, config, runId, options.outDir));
+    let rendered: RunSummary;
+    try {
+      rendered = await time("outputs", () => renderRunFiles(knex, config, runId, options.outDir));
+    } catch (error) {
+      throw new RenderError(runId, businessDate, error);
+    }
     await knex("runs").where({ run_id: runId }).update({ timings: JSON.stringify(timings) });
     return { runId, result: "committed", exitStatus, summary: rendered, outDir: options.outDir };
   } catch (error) {
+    if (error instanceof RenderError) {
+      log.error("run committed, but its files could not be written", { run: runId, error: describeError(error.cause) });
+      throw error;
+    }
     if (!trx.isCompleted()) await trx.rollback();
     await recordFailure(knex, businessDate, startedAt, error, log);
     throw error;
   }
+}
+
+/** The run committed, but rendering its files failed; the same command renders them again. */
+export class RenderError extends Error {
+  constructor(
+    readonly runId: number,
+    readonly businessDate: string,
+    cause: unknown,
+  ) {
+    super(
+      `run ${runId} for ${businessDate} was committed, but its files could not be written (${describeError(cause)}); run the same command again to render them`,
+      { cause },
+    );
+    this.name = "RenderError";
+  }
+}
+
+async function disabledSources(trx: Knex.Transaction, config: ResolvedConfig): Promise<Set<string>> {
+  const enabled = new Set(config.sources.map((source) => source.name));
+  const inLedger: { source: string }[] = await trx("accounts").distinct("source");
+  return new Set(inLedger.map((row) => row.source).filter((source) => !enabled.has(source)));
 }
 
 type Repeat = { kind: "new" } | { kind: "unchanged"; runId: number } | { kind: "rerun"; runId: number };

@@ -57,7 +57,13 @@ export async function reverseJournals(
   runId: number,
   accountingDate: string,
 ): Promise<JournalLine[]> {
-  const rows = await trx("journal_lines").where({ run_id: reversedRun }).orderBy(["journal_id", "line"]);
+  // Only the run's own postings are reversed. Its reversal lines undid an
+  // earlier run that stays superseded, so reversing them again would post
+  // that earlier run a second time.
+  const rows = await trx("journal_lines")
+    .where({ run_id: reversedRun })
+    .whereNull("reverses_run")
+    .orderBy(["journal_id", "line"]);
   const byJournal = new Map<string, JournalLine[]>();
   for (const row of rows) {
     const line = toJournalLine(row);

@@ -38,7 +38,7 @@ export function buildProgram(): Command {
     .description("run the nightly passes for one business date and write the run's files")
     .requiredOption("-c, --config <file>", "configuration file (YAML)")
     .option("--as-of <date>", "business date YYYY-MM-DD (default: today in the business time zone)", businessDate)
-    .option("--out <dir>", "folder for the run's files (default: <output_folder>/<business date>)")
+    .option("--out <dir>", "folder for the run's files (default: output_folder of the configuration)")
     .option("--dry-run", "compute and write the files, commit nothing, deliver nothing")
     .option("--rerun", "supersede the committed run of the latest business date with new inputs")
     .option("--log-json", "log as JSON lines")
@@ -47,7 +47,7 @@ export function buildProgram(): Command {
       const log = createLogger({ json: options.logJson });
       const config = loadConfig(options.config);
       const asOf: string = options.asOf ?? todayIn(config.timeZone);
-      const outDir = options.out ? path.resolve(options.out) : path.join(config.outputFolder, asOf);
+      const outDir = options.out ? path.resolve(options.out) : config.outputFolder;
       const progress = createProgress(log, () => 0);
       try {
         const outcome = await runNight(config, {

@@ -90,7 +90,11 @@ export const VERSIONED_TABLES = [
   "allowances",
 ] as const;
 
-/** Tables whose rows belong to one run only. */
+/**
+ * Tables whose rows record what one run decided or saw. A re-run keeps them:
+ * they stay readable under the superseded run for explain and audit, and
+ * readers of current figures select committed runs only.
+ */
 export const RUN_TABLES = [
   "decisions",
   "actions",
@@ -101,12 +105,14 @@ export const RUN_TABLES = [
   "source_runs",
 ] as const;
 
-/** Removes what a run wrote to the ledger and restores what it replaced. */
+/**
+ * Restores the ledger state from before a run: the versioned rows it wrote
+ * are deleted and the rows it replaced are current again. Customer keys stay,
+ * because a key never changes once given.
+ */
 export async function reverseRunRows(trx: Knex.Transaction, runId: number): Promise<void> {
   for (const table of VERSIONED_TABLES) {
     await trx(table).where({ run_id: runId }).delete();
     await trx(table).where({ superseded_run: runId }).update({ superseded_run: null });
   }
-  for (const table of RUN_TABLES) await trx(table).where({ run_id: runId }).delete();
-  await trx("customers").where({ run_id: runId }).delete();
 }
