@@ -5,22 +5,31 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
+import { skipUnreachable } from "./support/environment.ts";
+import { LEDGER_KINDS, postgresReachable, useLedger } from "./support/ledgers.ts";
 import { copyFolder, readCsv, removeFolder, rowsWhere, runDate } from "./support/run.ts";
 
-describe("nightly run on the sample operator", function () {
+for (const ledger of LEDGER_KINDS) describe(`nightly run on the sample operator (${ledger} ledger)`, function () {
   let folder: string;
   let config: string;
   let out: string;
+  let dropLedger = async () => {};
 
   before(async function () {
+    if (ledger === "postgres") {
+      const unreachable = await postgresReachable();
+      if (unreachable) skipUnreachable(this, "PostgreSQL on 127.0.0.1:5432", unreachable);
+    }
     folder = copyFolder("fixtures/sample");
     config = path.join(folder, "dcms.yaml");
+    dropLedger = await useLedger(folder, ledger);
     out = path.join(folder, "out-0331");
     await runDate(config, "2026-03-31", out);
   });
 
-  after(function () {
-    removeFolder(folder);
+  after(async function () {
+    await dropLedger();
+    if (folder) removeFolder(folder);
   });
 
   const aging = (source: string, account: string) => {

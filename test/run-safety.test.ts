@@ -5,43 +5,56 @@
 
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { expect } from "chai";
+import pg from "pg";
+import { loadConfig } from "../src/config/load.ts";
+import { openLedger } from "../src/ledger/db.ts";
+import { skipUnreachable } from "./support/environment.ts";
+import { LEDGER_KINDS, postgresReachable, useLedger } from "./support/ledgers.ts";
 import { copyFolder, readCsv, removeFolder, runCli, runDate } from "./support/run.ts";
 
 const LEDGER_TABLES = ["runs", "accounts", "items", "allocations", "account_state", "actions", "allowances", "journal_lines", "letters"];
 
-function ledgerCounts(folder: string): Record<string, number> {
-  const file = path.join(folder, "ledger.sqlite");
-  if (!existsSync(file)) return {};
-  const db = new Database(file, { readonly: true });
+/** Row counts of the main ledger tables, committed runs only, to compare before and after. */
+async function ledgerCounts(configPath: string): Promise<Record<string, number>> {
+  const knex = openLedger(loadConfig(configPath).ledger);
   try {
     const counts: Record<string, number> = {};
     for (const table of LEDGER_TABLES) {
-      counts[table] = (db.prepare(`select count(*) as n from ${table} where ${table === "runs" ? "status = 'committed'" : "1 = 1"}`).get() as { n: number }).n;
+      const query = knex(table).count({ n: "*" });
+      if (table === "runs") query.where({ status: "committed" });
+      const [row] = await query;
+      counts[table] = Number(row.n);
     }
     return counts;
   } finally {
-    db.close();
+    await knex.destroy();
   }
 }
 
-describe("nightly run safety", function () {
+for (const ledger of LEDGER_KINDS) describe(`nightly run safety (${ledger} ledger)`, function () {
   let folder: string;
   let config: string;
+  let dropLedger = async () => {};
 
   beforeEach(async function () {
+    if (ledger === "postgres") {
+      const unreachable = await postgresReachable();
+      if (unreachable) skipUnreachable(this, "PostgreSQL on 127.0.0.1:5432", unreachable);
+    }
     folder = copyFolder("fixtures/sample");
     config = path.join(folder, "dcms.yaml");
+    dropLedger = await useLedger(folder, ledger);
     await runDate(config, "2026-03-31", path.join(folder, "out-0331"));
   });
 
-  afterEach(function () {
-    removeFolder(folder);
+  afterEach(async function () {
+    await dropLedger();
+    if (folder) removeFolder(folder);
   });
 
   it("leaves the ledger unchanged when a pass fails", async function () {
-    const before = ledgerCounts(folder);
+    const before = await ledgerCounts(config);
     let failure: Error | undefined;
     try {
       await runDate(config, "2026-04-14", path.join(folder, "out-0414"), { failAfterPass: "customers" });
@@ -49,30 +62,44 @@ describe("nightly run safety", function () {
       failure = error as Error;
     }
     expect(failure?.message).to.equal("stopped after pass customers on request");
-    expect(ledgerCounts(folder)).to.deep.equal(before);
+    expect(await ledgerCounts(config)).to.deep.equal(before);
     expect(existsSync(path.join(folder, "out-0414"))).to.equal(false);
   });
 
-  it("leaves the ledger unchanged when the process is killed", function () {
-    const before = ledgerCounts(folder);
+  it("leaves the ledger unchanged when the process is killed", async function () {
+    const before = await ledgerCounts(config);
     const result = runCli(
       ["run", "--config", config, "--as-of", "2026-04-14", "--out", path.join(folder, "out-killed")],
       { DCMS_FAIL_AFTER_PASS: "kill:provision" },
     );
     expect(result.status).to.equal(null);
-    expect(ledgerCounts(folder)).to.deep.equal(before);
+    expect(await ledgerCounts(config)).to.deep.equal(before);
     // The stale lock of the killed process does not block the next run.
     const next = runCli(["run", "--config", config, "--as-of", "2026-04-14", "--out", path.join(folder, "out-0414")]);
     expect(next.status, next.stderr).to.equal(0);
-    expect(ledgerCounts(folder).runs).to.equal(before.runs + 1);
+    expect((await ledgerCounts(config)).runs).to.equal(before.runs + 1);
   });
 
-  it("refuses a second run while one holds the lock", function () {
-    // The test process is alive, so a lock file naming it is held.
-    writeFileSync(path.join(folder, "ledger.sqlite.lock"), `${process.pid}\n`);
-    const result = runCli(["run", "--config", config, "--as-of", "2026-04-01", "--out", path.join(folder, "out")]);
-    expect(result.status).to.equal(4);
-    expect(result.stderr).to.include("another dcms run");
+  it("refuses a second run while one holds the lock", async function () {
+    let release = async () => {};
+    const ledgerLocation = loadConfig(config).ledger;
+    if (ledgerLocation.kind === "sqlite") {
+      // The test process is alive, so a lock file naming it is held.
+      writeFileSync(`${ledgerLocation.filename}.lock`, `${process.pid}\n`);
+    } else {
+      // The same advisory lock key that src/ledger/lock.ts takes.
+      const client = new pg.Client({ connectionString: ledgerLocation.url });
+      await client.connect();
+      await client.query("select pg_advisory_lock($1)", [0x64636d73]);
+      release = () => client.end();
+    }
+    try {
+      const result = runCli(["run", "--config", config, "--as-of", "2026-04-01", "--out", path.join(folder, "out")]);
+      expect(result.status).to.equal(4);
+      expect(result.stderr).to.include("another dcms run");
+    } finally {
+      await release();
+    }
   });
 
   it("refuses the same date with other inputs unless re-run", async function () {
@@ -111,11 +138,11 @@ describe("nightly run safety", function () {
   });
 
   it("commits nothing on a dry run", async function () {
-    const before = ledgerCounts(folder);
+    const before = await ledgerCounts(config);
     const outcome = await runDate(config, "2026-04-14", path.join(folder, "out-dry"), { dryRun: true });
     expect(outcome.result).to.equal("dry_run");
     expect(existsSync(path.join(folder, "out-dry/aging.csv"))).to.equal(true);
-    expect(ledgerCounts(folder)).to.deep.equal(before);
+    expect(await ledgerCounts(config)).to.deep.equal(before);
   });
 
   it("lists every configuration problem with its key path", function () {
