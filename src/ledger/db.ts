@@ -5,6 +5,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { migrationSource } from "../../sql/migrations/index.ts";
 import type { LedgerLocation } from "../config/resolve.ts";
 
@@ -61,18 +64,91 @@ export function isPostgres(knex: Knex): boolean {
   return knex.client.config.client === "pg";
 }
 
-/** Inserts rows in chunks small enough for SQLite's bound-parameter limit. */
+/**
+ * Inserts rows of one shape. Inside a transaction on SQLite it runs one
+ * prepared statement per row on the transaction's connection; on PostgreSQL
+ * it streams larger batches through COPY. Elsewhere it falls back to knex
+ * multi-row inserts.
+ */
 export async function insertRows(
   trx: Knex | Knex.Transaction,
   table: string,
   rows: readonly Record<string, unknown>[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]).length;
+  const columns = Object.keys(rows[0]);
+  const inTransaction = (trx as Knex.Transaction).isTransaction === true;
+  if (inTransaction && !isPostgres(trx as Knex)) {
+    const connection = (await trx.client.acquireConnection()) as SqliteConnection;
+    const statement = preparedInsert(connection, table, columns);
+    for (const row of rows) statement.run(columns.map((column) => sqliteValue(row[column])));
+    return;
+  }
+  if (inTransaction && rows.length >= COPY_MIN_ROWS) {
+    const connection = (await trx.client.acquireConnection()) as pg.PoolClient;
+    await copyRows(connection, table, columns, rows);
+    return;
+  }
   // knex writes a multi-row insert on SQLite as a compound SELECT, which
   // SQLite limits to 500 terms; PostgreSQL is bound by 65535 parameters.
-  const chunk = Math.max(1, Math.min(500, Math.floor(30000 / columns)));
+  const chunk = Math.max(1, Math.min(500, Math.floor(30000 / columns.length)));
   for (let start = 0; start < rows.length; start += chunk) {
     await trx(table).insert(rows.slice(start, start + chunk));
   }
+}
+
+interface SqliteStatement {
+  run(values: unknown[]): unknown;
+}
+
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+const statements = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+
+function preparedInsert(connection: SqliteConnection, table: string, columns: string[]): SqliteStatement {
+  let cache = statements.get(connection);
+  if (!cache) {
+    cache = new Map();
+    statements.set(connection, cache);
+  }
+  const key = `${table}(${columns.join(",")})`;
+  let statement = cache.get(key);
+  if (!statement) {
+    const names = columns.map((column) => `"${column}"`).join(", ");
+    const marks = columns.map(() => "?").join(", ");
+    statement = connection.prepare(`insert into "${table}" (${names}) values (${marks})`);
+    cache.set(key, statement);
+  }
+  return statement;
+}
+
+function sqliteValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
+}
+
+/** Below this many rows a plain insert costs less than opening a COPY. */
+const COPY_MIN_ROWS = 200;
+
+function copyCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = typeof value === "string" ? value : String(value);
+  // In CSV format an unquoted empty cell is NULL, so every text is quoted.
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+async function copyRows(
+  connection: pg.PoolClient,
+  table: string,
+  columns: string[],
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  const names = columns.map((column) => `"${column}"`).join(", ");
+  const stream = connection.query(copyFrom(`copy "${table}" (${names}) from stdin with (format csv)`));
+  const lines: string[] = [];
+  for (const row of rows) lines.push(columns.map((column) => copyCell(row[column])).join(","));
+  await pipeline(Readable.from([lines.join("\n") + "\n"]), stream);
 }

@@ -118,7 +118,13 @@ export function allowancesAfterRun(db: Db, runId: number): Knex.QueryBuilder {
 }
 
 /** Renders every output file of a run into outDir; returns the run summary with totals. */
-export async function renderRunFiles(db: Db, config: ResolvedConfig, runId: number, outDir: string): Promise<RunSummary> {
+export async function renderRunFiles(
+  db: Db,
+  config: ResolvedConfig,
+  runId: number,
+  outDir: string,
+  options: { letterPdfs?: boolean } = {},
+): Promise<RunSummary> {
   const run = await db("runs").where({ run_id: runId }).first();
   if (!run?.summary) throw new RequestError(`run ${runId} has no summary to render`);
   const summary = JSON.parse(run.summary) as RunSummary;
@@ -157,7 +163,7 @@ export async function renderRunFiles(db: Db, config: ResolvedConfig, runId: numb
   );
 
   const letters: Row[] = await db("letters").where({ run_id: runId }).orderBy("letter_id");
-  await renderLetters(
+  if (options.letterPdfs !== false) await renderLetters(
     letters.map((row) => JSON.parse(row.payload) as LetterData),
     path.join(temporary, "letters"),
   );
