@@ -32,6 +32,18 @@ export interface FileLocation {
   filePath: string;
 }
 
+/** Raises file_missing when a configured file does not exist. */
+export async function requireFile(location: FileLocation): Promise<void> {
+  if (await fileExists(location.filePath)) return;
+  throw new ExtractError(
+    `source ${location.source}: ${location.file} not found; ` +
+      "check the source's path and file names",
+    location.source,
+    location.file,
+    "file_missing",
+  );
+}
+
 export async function fileExists(filePath: string): Promise<boolean> {
   try {
     return (await stat(filePath)).isFile();
@@ -51,15 +63,7 @@ export async function* readDelimited(
   options: DelimitedOptions,
   hash: Hash,
 ): AsyncGenerator<DelimitedRecord> {
-  if (!(await fileExists(location.filePath))) {
-    throw new ExtractError(
-      `source ${location.source}: ${location.file} not found; ` +
-        "check the source's path and file names",
-      location.source,
-      location.file,
-      "file_missing",
-    );
-  }
+  await requireFile(location);
   const parser = parse({
     delimiter: options.delimiter,
     quote: options.quote,
@@ -119,7 +123,8 @@ function count(text: string, part: string): number {
   return found;
 }
 
-function hashTap(hash: Hash): Transform {
+/** Feeds every chunk that passes to the hash. */
+export function hashTap(hash: Hash): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       hash.update(chunk);
@@ -132,7 +137,7 @@ function hashTap(hash: Hash): Transform {
  * iconv-lite decodes bytes that are invalid in the encoding as U+FFFD. Such a
  * file was written in another encoding, and guessing would corrupt names.
  */
-function replacementCheck(location: FileLocation, encoding: string): Transform {
+export function replacementCheck(location: FileLocation, encoding: string): Transform {
   let lineBreaks = 0;
   return new Transform({
     decodeStrings: false,

@@ -4,6 +4,7 @@
 // free text such as names or addresses.
 
 import { parseDate, type DateFormat, type IsoDate } from "../src/dates.ts";
+import type { ItemType } from "../src/extract.ts";
 import {
   currencyExponent,
   isKnownCurrency,
@@ -19,6 +20,8 @@ export interface ValueFormat {
   dateFormat: DateFormat;
   /** negative: credit types come with a minus sign that is dropped. */
   creditSign: "positive" | "negative";
+  /** Item types whose sign convention differs from creditSign. */
+  typeSigns?: Partial<Record<ItemType, "positive" | "negative">>;
   /** Amounts are integers of minor units rather than decimals. */
   amountsInMinor: boolean;
 }
@@ -37,6 +40,9 @@ export type RawRow = Record<string, string | undefined>;
 
 /** The reason a row is rejected, before it gets its origin. */
 export class RowProblem extends Error {
+  /** The fields that could be mapped before the problem, for naming the rejected row's item. */
+  partialRow?: RawRow;
+
   constructor(
     readonly field: string,
     readonly code: string,

@@ -10,6 +10,7 @@ import {
   HOLD_KINDS,
   ITEM_STATUSES,
   ITEM_TYPES,
+  type ItemType,
   type RejectRow,
   type RowOrigin,
   type StagedAccount,
@@ -99,8 +100,7 @@ export function parseItem(
     const documentDate = reader.requiredDate("document_date");
     const dueDate = readDueDate(reader, type, documentDate);
     const currency = reader.currency("currency");
-    const isCredit = !DEBIT_TYPES.has(type);
-    const amountMinor = readItemAmount(reader, currency, isCredit);
+    const amountMinor = readItemAmount(reader, currency, type);
     const disputedMinor = reader.nonNegativeAmount("disputed_amount", currency) ?? 0;
     if (disputedMinor > amountMinor) {
       throw new RowProblem(
@@ -121,7 +121,7 @@ export function parseItem(
       appliesTo: reader.text("applies_to"),
       disputedMinor,
       exchangeRate: readExchangeRate(reader),
-      taxMinor: readTaxAmount(reader, currency, isCredit),
+      taxMinor: readTaxAmount(reader, currency, type),
       taxCode: reader.text("tax_code"),
       reference: reader.text("reference"),
     };
@@ -212,23 +212,35 @@ function readDueDate(
   return dueDate;
 }
 
+/**
+ * Tells whether the source writes an item type with a minus sign: the type's
+ * own entry under signs, else credit_sign for credit types. Debit types are
+ * positive unless their entry under signs is negative.
+ */
+function writtenNegative(format: ValueFormat, type: ItemType): boolean {
+  const sign = format.typeSigns?.[type];
+  if (sign !== undefined) return sign === "negative";
+  return !DEBIT_TYPES.has(type) && format.creditSign === "negative";
+}
+
 /** Applies the source's sign convention and returns a positive amount. */
 function readItemAmount(
   reader: FieldReader,
   currency: string,
-  isCredit: boolean,
+  type: ItemType,
 ): number {
-  if (reader.format.creditSign === "positive" || !isCredit) {
+  if (!writtenNegative(reader.format, type)) {
     return reader.positiveAmount("amount", currency);
   }
   reader.required("amount");
   const signed = reader.signedAmount("amount", currency) as number;
   if (signed > 0) {
+    const isCredit = !DEBIT_TYPES.has(type);
     throw new RowProblem(
       "amount",
-      "credit_sign_missing",
-      "the source writes credits with a minus sign but this credit has none; " +
-        "check the item type or set credit_sign: positive",
+      isCredit ? "credit_sign_missing" : "debit_sign_missing",
+      `the source writes ${type} amounts with a minus sign but this one has none; ` +
+        "check the item type or the source's credit_sign and signs",
     );
   }
   if (signed === 0) {
@@ -240,13 +252,12 @@ function readItemAmount(
 function readTaxAmount(
   reader: FieldReader,
   currency: string,
-  isCredit: boolean,
+  type: ItemType,
 ): number | null {
   const signed = reader.signedAmount("tax_amount", currency);
   if (signed === null) return null;
-  // Tax follows the sign of its amount, so credits of such a source carry a minus.
-  const dropsMinus = isCredit && reader.format.creditSign === "negative";
-  const tax = dropsMinus ? -signed : signed;
+  // Tax follows the sign of its amount, so types written negative carry a minus.
+  const tax = writtenNegative(reader.format, type) ? -signed : signed;
   if (tax < 0) {
     throw new RowProblem(
       "tax_amount",

@@ -1,12 +1,15 @@
-// Reads one delimited file of a source into staging rows: maps each record to
+// Reads one file of a source into staging rows: maps each record to
 // standard fields, parses it and hands the result to the sink, awaiting the
-// sink so that a slow consumer slows the reading down.
+// sink so that a slow consumer slows the reading down. Records come from a
+// delimited file, a fixed-width file or a worksheet; trailer records and
+// control totals are checked here for all of them.
 
 import type { Hash } from "node:crypto";
 import type { ExtractSink, RowOrigin, StagedItem } from "../src/extract.ts";
 import { DEBIT_TYPES, ExtractError } from "../src/extract.ts";
 import type { ExtractFile } from "../src/config/sources.ts";
-import { readDelimited, type DelimitedOptions, type FileLocation } from "./delimited.ts";
+import { FileTotals, compareTotals, trailerMissing, type ControlRecord, type TrailerReader } from "./control.ts";
+import type { DelimitedRecord, FileLocation } from "./delimited.ts";
 import { FieldReader, RowProblem, type RawRow, type ValueFormat } from "./fields.ts";
 import {
   parseAccount,
@@ -26,62 +29,72 @@ export const PAID_DATE_FIELD = "paid_date";
 export interface FilePlan {
   file: ExtractFile;
   location: FileLocation;
-  options: DelimitedOptions;
+  /** Yields the file's records, the header first when hasHeader; feeds the bytes read to the hash. */
+  records(hash: Hash): AsyncIterable<DelimitedRecord>;
+  hasHeader: boolean;
   format: ValueFormat;
   defaults: RowDefaults;
-  /** Builds the mapper from the header row; raises ExtractError for a missing column. */
+  /**
+   * Builds the mapper from the header row (an empty list for files without
+   * one); raises ExtractError for a missing column.
+   */
   mapHeader(header: string[]): RowMapper;
+  /** Returns why a record's shape is wrong (field count, line length), or null. */
+  checkRecord?(values: string[], header: string[]): RowProblem | null;
   /** Stage one account per account id, the first valid row winning. */
   distinct?: boolean;
   /** Derive a payment from the paid date, with this suffix on the invoice id. */
   paymentIdSuffix?: string;
+  /** Trailer records at the end of the file, which carry its control totals. */
+  trailer?: TrailerReader;
 }
 
-/** Stages every data row of the file and returns how many were read. */
+export interface StagedFile {
+  /** Data rows read, rejected ones included; trailer records and derived payments not. */
+  rowsRead: number;
+  totals: FileTotals;
+}
+
+/** Stages every data row of the file and returns what was read. */
 export async function stageFile(
   plan: FilePlan,
   sink: ExtractSink,
   hash: Hash,
-): Promise<number> {
+): Promise<StagedFile> {
   const { location } = plan;
   hash.update(`${plan.file}\0${location.file}\0`);
-  let mapper: RowMapper | null = null;
-  let headerLength = 0;
-  let rowsRead = 0;
+  let mapper: RowMapper | null = plan.hasHeader ? null : plan.mapHeader([]);
+  let header: string[] = [];
+  let headerSeen = !plan.hasHeader;
+  const totals = new FileTotals();
+  const trailers: ControlRecord[] = [];
   const stagedAccounts = new Set<string>();
 
-  for await (const record of readDelimited(location, plan.options, hash)) {
+  for await (const record of plan.records(hash)) {
     if (mapper === null) {
-      headerLength = record.values.length;
-      mapper = plan.mapHeader(record.values.map((name) => name.trim()));
+      header = record.values.map((name) => name.trim());
+      mapper = plan.mapHeader(header);
+      headerSeen = true;
       continue;
     }
-    rowsRead += 1;
+    if (plan.trailer?.isTrailer(record.values)) {
+      trailers.push({ origin: `trailer line ${record.line}`, ...plan.trailer.read(record.values) });
+      continue;
+    }
+    if (trailers.length > 0) {
+      throw new ExtractError(
+        `source ${location.source}: ${location.file} line ${record.line} is a data row after ` +
+          "the trailer; the trailer must be the last record, so the file is malformed",
+        location.source,
+        location.file,
+        "malformed_file",
+      );
+    }
     const origin = { source: location.source, file: location.file, line: record.line };
-    if (record.values.length !== headerLength) {
-      await sink.reject({
-        ...origin,
-        field: "row",
-        code: "wrong_column_count",
-        message:
-          `the row has ${record.values.length} fields but the header has ${headerLength}; ` +
-          "the file may be truncated or a delimiter may be unquoted",
-      });
-      continue;
-    }
-    let raw: RawRow;
-    try {
-      raw = mapper(record.values);
-    } catch (error) {
-      if (!(error instanceof RowProblem)) throw error;
-      const { field, code, message } = error;
-      await sink.reject({ ...origin, field, code, message });
-      continue;
-    }
-    await stageRow(plan, raw, origin, sink, stagedAccounts);
+    await stageRecord(plan, mapper, record.values, header, origin, totals, sink, stagedAccounts);
   }
 
-  if (mapper === null) {
+  if (!headerSeen) {
     throw new ExtractError(
       `source ${location.source}: ${location.file} is empty; ` +
         "it needs at least a header row",
@@ -90,8 +103,58 @@ export async function stageFile(
       "file_empty",
     );
   }
+  if (plan.trailer) {
+    if (trailers.length === 0) throw trailerMissing(location);
+    compareTotals(location, trailers, totals, plan.format);
+  }
   hash.update("\0");
-  return rowsRead;
+  return { rowsRead: totals.rows, totals };
+}
+
+/** Maps, parses and stages one data record, or rejects it. */
+async function stageRecord(
+  plan: FilePlan,
+  mapper: RowMapper,
+  values: string[],
+  header: string[],
+  origin: RowOrigin,
+  totals: FileTotals,
+  sink: ExtractSink,
+  stagedAccounts: Set<string>,
+): Promise<void> {
+  const shape = plan.checkRecord?.(values, header) ?? null;
+  let raw: RawRow | null = null;
+  let problem: RowProblem | null = shape;
+  let partial: RawRow | null = null;
+  try {
+    raw = mapper(values);
+  } catch (error) {
+    if (!(error instanceof RowProblem)) throw error;
+    problem ??= error;
+    partial = error.partialRow ?? null;
+  }
+  totals.addRow(shape ? null : (raw ?? partial), plan.format);
+  if (problem !== null) {
+    const { field, code, message } = problem;
+    await sink.reject({ ...origin, field, code, message });
+    // A row of the wrong shape or with an unmapped code still names its item
+    // in most cases, and a snapshot must not close an item whose row is
+    // present but unreadable.
+    const named = raw ?? partial;
+    if (plan.file === "items" && named !== null) await reportRejectedItem(plan, named, sink);
+    return;
+  }
+  await stageRow(plan, raw as RawRow, origin, sink, stagedAccounts);
+}
+
+/** Tells the sink which item a rejected row names, with its derived payment. */
+async function reportRejectedItem(plan: FilePlan, raw: RawRow, sink: ExtractSink): Promise<void> {
+  const itemId = raw.item_id?.trim();
+  if (!itemId || !sink.rejectedItem) return;
+  await sink.rejectedItem(plan.location.source, itemId);
+  if (plan.paymentIdSuffix !== undefined) {
+    await sink.rejectedItem(plan.location.source, itemId + plan.paymentIdSuffix);
+  }
 }
 
 async function stageRow(
@@ -119,6 +182,7 @@ async function stageRow(
       const parsed = parseItem(raw, origin, format);
       if (!("row" in parsed)) {
         await sink.reject(parsed.reject);
+        await reportRejectedItem(plan, raw, sink);
         return;
       }
       await sink.item(parsed.row);

@@ -1,7 +1,9 @@
-// Pass 2, consolidate: cross-row checks on the staged extract, the source's
-// reject threshold, then the upsert of accounts, items, allocations and holds
-// into the ledger, keyed by (source, natural id). Changed rows become new
-// versions; accounts are linked to customers.
+// Pass 2, consolidate: cross-row checks on the staged extract (customer
+// links among them), the source's reject threshold, then the upsert of
+// accounts, items, allocations and holds into the ledger, keyed by (source,
+// natural id). Changed rows become new versions; accounts are linked to
+// customers; a full snapshot closes the open items it lacks; an incremental
+// source's watermark moves on with the run.
 
 import type { Knex } from "knex";
 import type { SourceSettings } from "../src/config/resolve.ts";
@@ -12,7 +14,12 @@ import type {
   StagedHold,
   StagedItem,
 } from "../src/extract.ts";
+import { insertRows } from "../src/ledger/db.ts";
 import { upsertVersioned } from "../src/ledger/versioned.ts";
+import { closeMissingItems } from "./close-snapshot.ts";
+import { KEY_KINDS, matchKeys, normaliseTaxId, planCustomerLinks } from "./link-customers.ts";
+
+export { snapshotRejection } from "./close-snapshot.ts";
 
 export interface SourceConsolidation {
   source: string;
@@ -22,6 +29,8 @@ export interface SourceConsolidation {
   accountsChanged: number;
   itemsChanged: number;
   customersCreated: number;
+  /** Open items closed because the snapshot lacks them. */
+  itemsClosed: number;
 }
 
 const CHUNK = 500;
@@ -95,30 +104,47 @@ const CHECKS: CrossRowCheck[] = [
   },
 ];
 
-/** Runs the cross-row checks; rejected rows leave the staging tables. */
+/**
+ * Runs the cross-row checks; rejected rows leave the staging tables. Accounts
+ * are checked first (entity, duplicates, customer links), so that the items
+ * and holds of a rejected account are rejected in turn.
+ */
 export async function checkStagedRows(
   trx: Knex.Transaction,
-  source: string,
+  settings: SourceSettings,
   entities: ReadonlySet<string>,
   rejects: RejectRow[],
 ): Promise<number> {
+  const source = settings.name;
+  const [duplicates, ...others] = CHECKS;
   let rejected = await checkEntities(trx, source, entities, rejects);
-  for (const check of CHECKS) {
-    const rows = rawRows<{ file: string; line: number; id: string }>(await trx.raw(check.sql, [source]));
-    for (const row of rows) {
-      rejects.push({
-        source,
-        file: row.file,
-        line: Number(row.line),
-        field: check.field,
-        code: check.code,
-        message: check.message(row.id),
-      });
-      await trx(check.table).where({ source, file: row.file, line: row.line, [check.idColumn]: row.id }).delete();
-    }
-    rejected += rows.length;
-  }
+  rejected += await runCheck(trx, source, duplicates, rejects);
+  rejected += await planCustomerLinks(trx, settings, rejects, (account) => customerRef(settings, account));
+  for (const check of others) rejected += await runCheck(trx, source, check, rejects);
   return rejected;
+}
+
+async function runCheck(
+  trx: Knex.Transaction,
+  source: string,
+  check: CrossRowCheck,
+  rejects: RejectRow[],
+): Promise<number> {
+  const rows = rawRows<{ file: string; line: number; id: string }>(await trx.raw(check.sql, [source]));
+  for (const row of rows) {
+    rejects.push({
+      source,
+      file: row.file,
+      line: Number(row.line),
+      field: check.field,
+      code: check.code,
+      message: check.message(row.id),
+    });
+    await trx(check.table).where({ source, file: row.file, line: row.line, [check.idColumn]: row.id }).delete();
+    // The item's row is in the extract, so a snapshot does not close it.
+    if (check.table === "stg_items") await trx("stg_rejected_items").insert({ source, item_id: row.id });
+  }
+  return rows.length;
 }
 
 /** Rejects staged accounts whose entity column names an entity the configuration lacks. */
@@ -166,14 +192,18 @@ export function rawRows<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }
 
+/**
+ * Returns the ref of the customer that a new account starts when no
+ * existing customer claims it (see link-customers.ts): its customer id,
+ * prefixed with the source unless the source's ids are global; else
+ * tax:<normalised tax id>; else a customer of the account alone.
+ */
 export function customerRef(source: SourceSettings, account: StagedAccount): string {
   if (account.customerId) {
     return source.customerIdsGlobal ? account.customerId : `${source.name}:${account.customerId}`;
   }
-  if (account.taxId) {
-    const normalised = account.taxId.toUpperCase().replace(/[^A-Z0-9]/g, "");
-    if (normalised) return `tax:${normalised}`;
-  }
+  const taxId = normaliseTaxId(account.taxId);
+  if (taxId) return `tax:${taxId}`;
   return `${source.name}:account:${account.accountId}`;
 }
 
@@ -295,6 +325,109 @@ async function accountKeys(
   return keys;
 }
 
+interface PlannedLink {
+  account_id: string;
+  customer_key: number | null;
+  customer_ref: string | null;
+  rule: string;
+  matched_source: string | null;
+  matched_account_id: string | null;
+}
+
+/**
+ * Upserts a chunk of staged accounts: existing accounts keep their customer
+ * (relinking is a merge), new ones join the customer planned for them, and
+ * every account's match keys are stored for the accounts that come later.
+ */
+async function consolidateAccounts(
+  trx: Knex.Transaction,
+  source: SourceSettings,
+  accounts: StagedAccount[],
+  runId: number,
+): Promise<{ changed: number; created: number }> {
+  const ids = accounts.map((account) => account.accountId);
+  const existing = await accountKeys(trx, source.name, ids);
+  const planned = new Map<string, PlannedLink>();
+  for (let start = 0; start < ids.length; start += CHUNK) {
+    const links: PlannedLink[] = await trx("stg_links")
+      .where({ source: source.name })
+      .whereIn("account_id", ids.slice(start, start + CHUNK));
+    for (const link of links) planned.set(link.account_id, link);
+  }
+  const newRefs = [...planned.values()].flatMap((link) => (link.customer_key === null ? [link.customer_ref as string] : []));
+  const { keys, created } = await customerKeys(trx, newRefs, runId);
+  const keyOf = (account: StagedAccount): number => {
+    const kept = existing.get(account.accountId);
+    if (kept !== undefined) return kept;
+    const link = planned.get(account.accountId);
+    if (!link) throw new Error(`account ${account.accountId} of source ${source.name} has no planned customer`);
+    return link.customer_key === null ? (keys.get(link.customer_ref as string) as number) : Number(link.customer_key);
+  };
+  const rows = accounts.map((account) => ({ customer_key: keyOf(account), ...accountColumns(account, source.entity) }));
+  const result = await upsertVersioned(
+    trx,
+    { table: "accounts", keyColumns: ["account_id", "source"], numbered: true },
+    rows,
+    runId,
+  );
+  await upsertVersioned(
+    trx,
+    { table: "account_match_keys", keyColumns: ["account_id", "source", "kind"], numbered: false },
+    accounts.flatMap((account, index) => {
+      const values = new Map(matchKeys(source, account).map((key) => [key.kind, key.value]));
+      return KEY_KINDS.map((kind) => ({
+        customer_key: rows[index].customer_key,
+        source: source.name,
+        account_id: account.accountId,
+        kind,
+        value: values.get(kind) ?? null,
+      }));
+    }),
+    runId,
+  );
+  await recordLinks(trx, source.name, accounts, planned, keyOf, runId);
+  return { changed: result.inserted, created };
+}
+
+/** Writes a customer_links row for every account linked in this run. */
+async function recordLinks(
+  trx: Knex.Transaction,
+  source: string,
+  accounts: StagedAccount[],
+  planned: Map<string, PlannedLink>,
+  keyOf: (account: StagedAccount) => number,
+  runId: number,
+): Promise<void> {
+  const linked = accounts.filter((account) => planned.has(account.accountId));
+  if (linked.length === 0) return;
+  const customerKeysLinked = [...new Set(linked.map(keyOf))];
+  const refs = new Map<number, string>();
+  for (let start = 0; start < customerKeysLinked.length; start += CHUNK) {
+    const rows: { customer_key: number; customer_ref: string }[] = await trx("customers")
+      .select("customer_key", "customer_ref")
+      .whereIn("customer_key", customerKeysLinked.slice(start, start + CHUNK));
+    for (const row of rows) refs.set(Number(row.customer_key), row.customer_ref);
+  }
+  await insertRows(
+    trx,
+    "customer_links",
+    linked.map((account) => {
+      const link = planned.get(account.accountId) as PlannedLink;
+      const customerKey = keyOf(account);
+      return {
+        run_id: runId,
+        customer_key: customerKey,
+        source,
+        account_id: account.accountId,
+        customer_ref: refs.get(customerKey) ?? "",
+        rule: link.rule,
+        matched_source: link.matched_source,
+        matched_account_id: link.matched_account_id,
+      };
+    }),
+  );
+}
+
 export async function consolidateSource(
   trx: Knex.Transaction,
   source: SourceSettings,
@@ -305,22 +438,9 @@ export async function consolidateSource(
   let customersCreated = 0;
 
   await stagedRows<StagedAccount>(trx, "stg_accounts", source.name, async (accounts) => {
-    const refs = accounts.map((account) => customerRef(source, account));
-    const { keys, created } = await customerKeys(trx, refs, runId);
-    customersCreated += created;
-    // An account keeps the customer it was first linked to; relinking is a merge.
-    const existing = await accountKeys(trx, source.name, accounts.map((account) => account.accountId));
-    const rows = accounts.map((account, index) => ({
-      customer_key: existing.get(account.accountId) ?? (keys.get(refs[index]) as number),
-      ...accountColumns(account, source.entity),
-    }));
-    const result = await upsertVersioned(
-      trx,
-      { table: "accounts", keyColumns: ["account_id", "source"], numbered: true },
-      rows,
-      runId,
-    );
-    accountsChanged += result.inserted;
+    const result = await consolidateAccounts(trx, source, accounts, runId);
+    accountsChanged += result.changed;
+    customersCreated += result.created;
   });
 
   await stagedRows<StagedItem>(trx, "stg_items", source.name, async (items) => {
@@ -380,5 +500,15 @@ export async function consolidateSource(
     );
   });
 
-  return { source: source.name, accountsChanged, itemsChanged, customersCreated };
+  const itemsClosed = await closeMissingItems(trx, source, runId);
+  const watermarks: { query: string; watermark: string }[] = await trx("stg_watermarks")
+    .select("query", "watermark")
+    .where({ source: source.name });
+  await insertRows(
+    trx,
+    "source_watermarks",
+    watermarks.map((row) => ({ run_id: runId, source: source.name, ...row })),
+  );
+
+  return { source: source.name, accountsChanged, itemsChanged, customersCreated, itemsClosed };
 }

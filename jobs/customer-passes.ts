@@ -14,6 +14,9 @@ import { planAllocations, type PlannedAllocation } from "./allocate.ts";
 import { planAging, setOff, type AccountAging } from "./age.ts";
 import { activeHolds, planDunning, type DunningContext, type DunningPlan } from "./dun.ts";
 import type { ProvisionAccumulator } from "./provision.ts";
+import { addChargesToAging, DunningRows, loadDunningHistory } from "../src/dunning/ledger.ts";
+import type { WriteOffPass } from "./write-off.ts";
+import type { CashPass } from "./cash.ts";
 
 export interface CustomerPassCounts {
   customers: number;
@@ -50,6 +53,8 @@ export async function runCustomerPasses(
   context: DunningContext,
   provision: ProvisionAccumulator,
   onProgress: (customers: number) => void,
+  writeOff?: WriteOffPass,
+  cash?: CashPass,
 ): Promise<{ counts: CustomerPassCounts; timings: CustomerPassTimings }> {
   const counts: CustomerPassCounts = {
     customers: 0,
@@ -66,28 +71,41 @@ export async function runCustomerPasses(
 
   for await (const batch of customerBatches(trx, businessDate)) {
     const writes: BatchWrites = { allocations: [], aging: [], states: [], decisions: [], actions: [], letters: [], placements: [] };
+    await writeOff?.loadBatch(trx, batch);
+    await cash?.loadBatch(trx, batch);
+    const dunningHistory = await loadDunningHistory(trx, batch, runId);
+    const dunningRows = new DunningRows();
     for (const customer of batch) {
       let started = performance.now();
-      const allocation = planAllocations(customer, businessDate);
+      // The cash steps add their set-offs, nettings and discounts to the customer's items.
+      const allocation = cash ? cash.plan(customer, cash.allocate(customer)) : planAllocations(customer, businessDate);
       timings.allocate += performance.now() - started;
+      // Written-off amounts count as applied from here on: they leave aging, dunning and provision.
+      const settled = writeOff ? writeOff.settle(customer, allocation) : allocation;
 
       started = performance.now();
-      const aging = planAging(customer, allocation, config.buckets, config.agingBasis, businessDate);
+      const aging = planAging(customer, settled, config.buckets, config.agingBasis, businessDate);
       const bankrupt = activeHolds(customer.holds, businessDate).some((hold) => hold.kind === "bankruptcy");
-      const setOffItems = setOff(customer, allocation, config.agingBasis, businessDate, bankrupt);
+      const setOffItems = setOff(customer, settled, config.agingBasis, businessDate, bankrupt);
       timings.age += performance.now() - started;
 
       started = performance.now();
-      const dunning = planDunning(customer, setOffItems, context);
+      const dunning = planDunning(customer, setOffItems, context, dunningHistory.get(customer.customerKey));
+      dunningRows.add(customer.customerKey, dunning.charges, dunning.outcomes, runId, businessDate);
       timings.dun += performance.now() - started;
 
-      provision.add(customer, setOffItems, bankrupt);
+      const kept = writeOff ? writeOff.plan(customer, settled, setOffItems, dunning.states) : { setOffItems, aging: null };
+      provision.add(customer, kept.setOffItems, bankrupt);
       writes.allocations.push({ customerKey: customer.customerKey, planned: allocation.allocations });
-      collectWrites(writes, customer, aging, dunning, config, runId, businessDate);
+      const charged = addChargesToAging(kept.aging ?? aging, dunning.charges, config.buckets);
+      collectWrites(writes, customer, charged, dunning, config, runId, businessDate);
     }
     const started = performance.now();
     counts.allocationsChanged += await writeAllocations(trx, writes.allocations, runId);
     await writeBatch(trx, writes, runId);
+    await dunningRows.write(trx);
+    await writeOff?.writeBatch(trx);
+    await cash?.writeBatch(trx);
     timings.write += performance.now() - started;
 
     counts.customers += batch.length;
@@ -214,6 +232,7 @@ function collectWrites(
       rule: action.rule,
       reason: action.reason,
       agency: action.agency,
+      strategy: action.strategy,
     });
   }
   for (const placement of dunning.placements) {
@@ -231,18 +250,18 @@ function collectWrites(
       reason: placement.reason,
     });
   }
-  if (dunning.letter) {
-    const letter = dunning.letter;
+  for (const [index, letter] of dunning.letters.entries()) {
     const addresseeAccount =
       customer.accounts.find((account) => account.contact.name !== null) ?? customer.accounts[0];
     const totals = new Map<string, number>();
     for (const item of letter.items) totals.set(item.currency, (totals.get(item.currency) ?? 0) + item.openMinor);
     const data: LetterData = {
-      letterId: `${businessDate}-C${customerKey}`,
+      letterId: letter.account ? `${businessDate}-C${customerKey}-${index + 1}` : `${businessDate}-C${customerKey}`,
       businessDate,
       customerRef: customer.customerRef,
       language: letter.language,
-      stage: letter.stage,
+      // The renderer finds <stage>.<language>.hbs, so the stage's template names it.
+      stage: letter.template,
       addressee: { ...addresseeAccount.contact, country: addresseeAccount.country },
       deadline: letter.deadline,
       items: letter.items.map((item) => ({

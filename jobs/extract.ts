@@ -1,8 +1,11 @@
 // Pass 1, extract: reads every source through its connector into the staging
-// tables, with row-level rejects. Nothing in the ledger proper changes here.
+// tables, with row-level rejects. Nothing in the ledger proper changes here:
+// the new watermarks of incremental sources wait in staging until their
+// source is consolidated.
 
 import type { Knex } from "knex";
 import { createConnector } from "../connectors/index.ts";
+import { CONTROL_CODES } from "../connectors/control.ts";
 import type { ResolvedConfig, SourceSettings } from "../src/config/resolve.ts";
 import type {
   ExtractSink,
@@ -19,8 +22,11 @@ import type { Logger } from "../src/log.ts";
 
 export interface SourceExtract {
   source: string;
-  /** loaded, or failed when the extract could not be read at all. */
-  status: "loaded" | "failed";
+  /**
+   * loaded; rejected when the extract was read but failed its control
+   * totals; failed when it could not be read at all.
+   */
+  status: "loaded" | "rejected" | "failed";
   checksum: string;
   rowsRead: number;
   rowsRejected: number;
@@ -29,7 +35,24 @@ export interface SourceExtract {
 
 const BATCH_ROWS = 1000;
 
-type StagingTable = "stg_accounts" | "stg_items" | "stg_allocations" | "stg_holds";
+type StagingTable =
+  | "stg_accounts"
+  | "stg_items"
+  | "stg_allocations"
+  | "stg_holds"
+  | "stg_rejected_items";
+
+/** Staging tables, emptied before and after every run and per rejected source. */
+const STAGING_TABLES = [
+  "stg_accounts",
+  "stg_items",
+  "stg_allocations",
+  "stg_holds",
+  "stg_rejected_items",
+  "stg_watermarks",
+  "stg_links",
+  "stg_link_keys",
+];
 
 /** Buffers staged rows and writes them in batches. */
 class StagingSink implements ExtractSink {
@@ -57,11 +80,18 @@ class StagingSink implements ExtractSink {
     this.rejected++;
     this.rejects.push(row);
   }
+  rejectedItem(source: string, itemId: string) {
+    return this.buffer("stg_rejected_items", { source, item_id: itemId });
+  }
 
   private push(table: StagingTable, row: RowOrigin, keys: Record<string, string>) {
+    return this.buffer(table, { source: row.source, line: row.line, file: row.file, ...keys, row: JSON.stringify(row) });
+  }
+
+  private buffer(table: StagingTable, row: Record<string, unknown>) {
     const buffer = this.buffers.get(table) ?? [];
     this.buffers.set(table, buffer);
-    buffer.push({ source: row.source, line: row.line, file: row.file, ...keys, row: JSON.stringify(row) });
+    buffer.push(row);
     if (buffer.length >= BATCH_ROWS) return this.flushTable(table);
   }
 
@@ -77,9 +107,31 @@ class StagingSink implements ExtractSink {
 }
 
 export async function clearStaging(trx: Knex.Transaction): Promise<void> {
-  for (const table of ["stg_accounts", "stg_items", "stg_allocations", "stg_holds"]) {
-    await trx(table).delete();
-  }
+  for (const table of STAGING_TABLES) await trx(table).delete();
+}
+
+/**
+ * Returns the watermark per query that the latest committed run before the
+ * business date stored for a source. A re-run of a date therefore reads from
+ * where the night before left off, like the run it replaces.
+ */
+export async function storedWatermarks(
+  db: Knex | Knex.Transaction,
+  source: string,
+  businessDate: string,
+): Promise<Record<string, string>> {
+  const rows: { query: string; watermark: string }[] = await db("source_watermarks as w")
+    .join("runs as r", "r.run_id", "w.run_id")
+    .select("w.query", "w.watermark")
+    .where({ "w.source": source, "r.status": "committed" })
+    .where("r.business_date", "<", businessDate)
+    .orderBy([
+      { column: "r.business_date", order: "desc" },
+      { column: "r.run_id", order: "desc" },
+    ]);
+  const watermarks: Record<string, string> = {};
+  for (const row of rows) watermarks[row.query] ??= row.watermark;
+  return watermarks;
 }
 
 export async function extractSource(
@@ -94,8 +146,15 @@ export async function extractSource(
   const started = Date.now();
   try {
     const connector = createConnector(source.name, source.config);
-    const result = await connector.read({ businessDate, baseDir: config.baseDir }, sink);
+    const watermarks = await storedWatermarks(trx, source.name, businessDate);
+    const context = { businessDate, baseDir: config.baseDir, watermarks };
+    const result = await connector.read(context, sink);
     await sink.flush();
+    await insertRows(
+      trx,
+      "stg_watermarks",
+      Object.entries(result.watermarks ?? {}).map(([query, watermark]) => ({ source: source.name, query, watermark })),
+    );
     const rowsRead = Object.values(result.rowsRead).reduce((sum, count) => sum + count, 0);
     log.info("source extracted", {
       source: source.name,
@@ -113,7 +172,8 @@ export async function extractSource(
   } catch (error) {
     if (!(error instanceof ExtractError)) throw error;
     await discardStaging(trx, source.name);
-    log.error("source extract failed", { source: source.name, file: error.file, code: error.code });
+    const status = CONTROL_CODES.has(error.code) ? "rejected" : "failed";
+    log.error(`source extract ${status}`, { source: source.name, file: error.file, code: error.code });
     rejects.push({
       source: source.name,
       file: error.file,
@@ -124,7 +184,7 @@ export async function extractSource(
     });
     return {
       source: source.name,
-      status: "failed",
+      status,
       checksum: "",
       rowsRead: 0,
       rowsRejected: 0,
@@ -134,7 +194,5 @@ export async function extractSource(
 }
 
 export async function discardStaging(trx: Knex.Transaction, source: string): Promise<void> {
-  for (const table of ["stg_accounts", "stg_items", "stg_allocations", "stg_holds"]) {
-    await trx(table).where({ source }).delete();
-  }
+  for (const table of STAGING_TABLES) await trx(table).where({ source }).delete();
 }

@@ -15,13 +15,25 @@ import { acquireLock } from "../src/ledger/lock.ts";
 import { reverseRunRows } from "../src/ledger/versioned.ts";
 import type { Logger } from "../src/log.ts";
 import { renderRunFiles } from "../src/outputs/run-files.ts";
-import { checkStagedRows, rawRows } from "./consolidate.ts";
+import { checkStagedRows, rawRows, snapshotRejection } from "./consolidate.ts";
 import { consolidateSource } from "./consolidate.ts";
 import { runCustomerPasses } from "./customer-passes.ts";
 import { clearStaging, discardStaging, extractSource, type SourceExtract } from "./extract.ts";
-import { allowanceTotals, ProvisionAccumulator, provisionJournal } from "./provision.ts";
-import { checkReconciliation, writeJournal, reverseJournals } from "./post.ts";
+import { ProvisionAccumulator } from "./provision.ts";
+import { checkReconciliation, postAccounting, reverseJournals } from "./post.ts";
+import { WriteOffPass } from "./write-off.ts";
+import { readWriteOffApprovals } from "../src/accounting/approvals.ts";
+import { accountingDate } from "../src/accounting/accounting-date.ts";
 import type { RunSummary, SourceSummary } from "./summary.ts";
+import { loadRemittances, remittanceInputChecksum, settleAgencies } from "./agencies.ts";
+import { openAgencyBook } from "../src/agencies/choice.ts";
+import { deliverRunFiles } from "../src/delivery/run-delivery.ts";
+import { CashPass, finishCash, readCashInputs, runCashIntake } from "./cash.ts";
+import { readDunningInputs, storeDunningInputs } from "../src/dunning/inputs.ts";
+import { blackoutsFor, businessDayOf } from "../src/dunning/calendar.ts";
+import { runCharges } from "../src/dunning/ledger.ts";
+import { chargeJournal } from "./fees.ts";
+import { writeJournal } from "./post.ts";
 
 export interface RunOptions {
   businessDate: string;
@@ -103,9 +115,16 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
       }
       return results;
     });
+    const approvals = readWriteOffApprovals(config.accounting.writeOff);
+    const cashInputs = readCashInputs(config);
+    const dunningInputs = readDunningInputs(config);
     const inputChecksum = createHash("sha256")
       .update(config.checksum)
+      .update(approvals.checksum)
+      .update(cashInputs.checksum)
+      .update(dunningInputs.checksum)
       .update(extracts.map((extract) => `${extract.source}:${extract.checksum}`).join("\n"))
+      .update(await remittanceInputChecksum(config))
       .digest("hex");
 
     const repeat = await checkRepeat(trx, businessDate, inputChecksum, Boolean(options.rerun));
@@ -116,10 +135,12 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
         business_date: businessDate,
       });
       const summary = await renderRunFiles(knex, config, repeat.runId, options.outDir);
-      return { runId: repeat.runId, result: "unchanged", exitStatus: summary.exit_status as 0 | 3, summary, outDir: options.outDir };
+      const delivery = await deliverRunFiles(knex, config, repeat.runId, options.outDir, log);
+      const repeatStatus = Math.max(summary.exit_status, delivery) as 0 | 3;
+      return { runId: repeat.runId, result: "unchanged", exitStatus: repeatStatus, summary, outDir: options.outDir };
     }
     const reversedRun = repeat.kind === "rerun" ? repeat.runId : null;
-    const reversalLines = reversedRun === null ? [] : await reverseRun(trx, reversedRun, runId, businessDate);
+    const reversalLines = reversedRun === null ? [] : await reverseRun(trx, reversedRun, runId, accountingDate(config.accounting, businessDate));
 
     const sources: SourceSummary[] = [];
     // Accounts of a source that is disabled or whose extract failed tonight
@@ -133,10 +154,19 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
         sources.push(summary);
       }
     });
+    // The intake reads the staged extracts to confirm dcms's write-backs, so it runs before they are cleared.
+    const cash = await time("cash", () =>
+      runCashIntake(trx, config, runId, businessDate, cashInputs, staleSources, rejects),
+    );
     await clearStaging(trx);
+    const remittances = await time("remittances", () => loadRemittances(trx, config, runId, businessDate, rejects, log));
+    const agencyBook = await openAgencyBook(trx, config);
+    await storeDunningInputs(trx, dunningInputs, runId, rejects);
 
     const provision = new ProvisionAccumulator(config, businessDate);
+    const writeOff = await WriteOffPass.open(trx, config, runId, businessDate, staleSources, approvals);
     const calendars = serviceCalendars(config);
+    const cashPass = await CashPass.open(trx, cash);
     const customerPasses = await time("customers", () =>
       runCustomerPasses(
         trx,
@@ -147,41 +177,27 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
           businessDate,
           staleSources,
           serviceDay: (date, entity) => serviceDay(calendars.get(entity), date),
+          businessDay: (date, entity) => businessDayOf(calendars.get(entity), date),
         },
         provision,
         (done) => options.progress?.("customers", done),
+        writeOff,
+        cashPass,
       ),
     );
+    const cashResult = await finishCash(trx, cash);
+    const chargeLines = chargeJournal(config, runId, businessDate, await runCharges(trx, runId), accountingDate(config.accounting, businessDate));
+    await writeJournal(trx, runId, chargeLines);
     for (const [pass, ms] of Object.entries(customerPasses.timings)) timings[pass] = Math.round(ms);
+    const agencies = await time("agencies", () =>
+      settleAgencies(trx, config, runId, businessDate, agencyBook, remittances, log),
+    );
 
-    const provisionResult = await time("provision", async () => {
-      const cells = provision.cells();
-      const previous: Record<string, any>[] = await trx("allowances").whereNull("superseded_run");
-      await trx("allowances").whereNull("superseded_run").update({ superseded_run: runId });
-      await insertRows(
-        trx,
-        "allowances",
-        cells.map((cell) => ({
-          entity: cell.entity,
-          segment: cell.segment,
-          bucket: cell.bucket,
-          currency: cell.currency,
-          run_id: runId,
-          superseded_run: null,
-          base_minor: cell.baseMinor,
-          rate: cell.rate,
-          allowance_minor: cell.allowanceMinor,
-        })),
-      );
-      const before = allowanceTotals(
-        previous.map((row) => ({ entity: row.entity, currency: row.currency, allowanceMinor: Number(row.allowance_minor) })),
-      );
-      const after = allowanceTotals(cells);
-      return { cells, before, after, journal: provisionJournal(config, runId, businessDate, before, after) };
-    });
+    const provisionResult = await time("provision", () =>
+      postAccounting(trx, config, runId, businessDate, provision, writeOff, reversalLines),
+    );
 
     await time("post", async () => {
-      await writeJournal(trx, runId, [...reversalLines, ...provisionResult.journal]);
       await insertRows(
         trx,
         "rejects",
@@ -212,11 +228,16 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
         placements: customerPasses.counts.placements,
         recalls: customerPasses.counts.recalls,
         allowance_cells: provisionResult.cells.length,
-        journal_lines: reversalLines.length + provisionResult.journal.length,
+        journal_lines: reversalLines.length + provisionResult.lines.length + agencies.journal.length + chargeLines.length,
+        agencies: agencies.counts,
+        write_off_proposals: writeOff.proposalCount,
+        cash: cashResult.counts,
+        awaiting_write_back: cashResult.awaitingWriteBack,
         rejects: rejects.length,
       },
       totals: {},
     };
+    summary.warnings.push(...cashResult.warnings);
     await trx("runs")
       .where({ run_id: runId })
       .update({
@@ -245,7 +266,8 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
       throw new RenderError(runId, businessDate, error);
     }
     await knex("runs").where({ run_id: runId }).update({ timings: JSON.stringify(timings) });
-    return { runId, result: "committed", exitStatus, summary: rendered, outDir: options.outDir };
+    const delivery = await deliverRunFiles(knex, config, runId, options.outDir, log);
+    return { runId, result: "committed", exitStatus: Math.max(exitStatus, delivery) as 0 | 3, summary: rendered, outDir: options.outDir };
   } catch (error) {
     if (error instanceof RenderError) {
       log.error("run committed, but its files could not be written", { run: runId, error: describeError(error.cause) });
@@ -327,17 +349,18 @@ async function consolidateOne(
     items_changed: 0,
     customers_created: 0,
   };
-  if (extract.status === "failed") {
+  if (extract.status !== "loaded") {
     await trx("source_runs").insert({
-      run_id: runId, source: extract.source, status: "failed", checksum: "", rows_read: 0, rows_rejected: 0, reason: extract.error,
+      run_id: runId, source: extract.source, status: extract.status, checksum: "", rows_read: 0, rows_rejected: 0, reason: extract.error,
     });
-    return { ...base, status: "failed", rows_rejected: 0, reason: extract.error ?? "extract failed" };
+    return { ...base, status: extract.status, rows_rejected: 0, reason: extract.error ?? "extract failed" };
   }
-  const crossRejected = await checkStagedRows(trx, extract.source, entityIds, rejects);
+  const crossRejected = await checkStagedRows(trx, settings, entityIds, rejects);
   const rejected = extract.rowsRejected + crossRejected;
   const share = extract.rowsRead === 0 ? 0 : rejected / extract.rowsRead;
-  if (share > settings.rejectThreshold) {
-    const reason = `${rejected} of ${extract.rowsRead} rows rejected, above the threshold of ${(settings.rejectThreshold * 100).toFixed(2)} %`;
+  const snapshotReason = share > settings.rejectThreshold ? null : await snapshotRejection(trx, settings);
+  if (share > settings.rejectThreshold || snapshotReason !== null) {
+    const reason = snapshotReason ?? `${rejected} of ${extract.rowsRead} rows rejected, above the threshold of ${(settings.rejectThreshold * 100).toFixed(2)} %`;
     await discardStaging(trx, extract.source);
     await trx("source_runs").insert({
       run_id: runId, source: extract.source, status: "rejected", checksum: extract.checksum,
@@ -363,7 +386,7 @@ async function consolidateOne(
 function serviceCalendars(config: ResolvedConfig): Map<string, BusinessCalendar> {
   const calendars = new Map<string, BusinessCalendar>();
   for (const entity of config.entities.values()) {
-    if (entity.country) calendars.set(entity.id, createCalendar({ country: entity.country, region: entity.region }));
+    if (entity.country) calendars.set(entity.id, createCalendar({ country: entity.country, region: entity.region, blackouts: blackoutsFor(config, entity.id) }));
   }
   return calendars;
 }

@@ -1,15 +1,18 @@
 // Pass 7, provision: the doubtful-debt allowance from the provision matrix
-// (entity x segment x band) plus specific rules, on what is open after
-// set-off and write-offs. Amounts convert to the entity's functional currency
-// at the closing rate once per cell and currency, and the allowance is
-// rounded once per cell. Only the change against the allowance last posted
-// is journalled.
+// (entity x segment x band) plus specific rules (bankrupt, arrangement,
+// disputed), on what is open after set-off and write-offs. Amounts convert
+// to the entity's functional currency at the closing rate once per cell and
+// currency, and the allowance is rounded once per cell. Only the change
+// against the allowance last posted is journalled.
 
+import type { Knex } from "knex";
+import { costCentre, glAccount } from "../src/accounting/gl.ts";
 import type { ResolvedConfig } from "../src/config/resolve.ts";
 import { bandIndex } from "../src/config/resolve.ts";
 import type { CustomerData } from "../src/domain.ts";
 import { accountKey } from "../src/domain.ts";
 import { RequestError } from "../src/errors.ts";
+import { insertRows } from "../src/ledger/db.ts";
 import { journalLines, type JournalLine } from "../src/journal.ts";
 import { applyRate, convertMinor, parseRate, type Rate } from "../src/money.ts";
 import type { SetOffItem } from "./age.ts";
@@ -38,16 +41,29 @@ export class ProvisionAccumulator {
     private readonly businessDate: string,
   ) {}
 
+  /**
+   * Adds one customer's open items after set-off. Specific rules come before
+   * the matrix: a bankrupt customer's items, then the items of an account
+   * under a payment arrangement (when provision.specific.arrangement is
+   * set), then the disputed part of an item (when provision.specific.disputed
+   * is set). What remains goes to the matrix band of its days past due.
+   */
   add(customer: CustomerData, items: SetOffItem[], bankrupt: boolean): void {
     const accounts = new Map(customer.accounts.map((account) => [accountKey(account.source, account.accountId), account]));
     const provision = this.config.provision;
+    const arrangements = provision.arrangementRate ? accountsUnderArrangement(customer, this.businessDate) : new Set<string>();
     for (const entry of items) {
       if (entry.remainingMinor <= 0) continue;
-      const account = accounts.get(accountKey(entry.item.source, entry.item.accountId));
+      const key = accountKey(entry.item.source, entry.item.accountId);
+      const account = accounts.get(key);
       if (!account) continue;
       const segment = account.segment ?? DEFAULT_SEGMENT;
       if (bankrupt) {
         this.addAmount(account.entity, segment, "specific:bankrupt", entry.item.currency, entry.remainingMinor);
+        continue;
+      }
+      if (arrangements.has(key)) {
+        this.addAmount(account.entity, segment, "specific:arrangement", entry.item.currency, entry.remainingMinor);
         continue;
       }
       const disputed = Math.min(entry.disputedMinor, entry.remainingMinor);
@@ -108,8 +124,20 @@ export class ProvisionAccumulator {
     const provision = this.config.provision;
     if (bucket === "specific:bankrupt") return provision.bankruptRate ?? parseRate("1");
     if (bucket === "specific:disputed") return provision.disputedRate as Rate;
+    if (bucket === "specific:arrangement") return provision.arrangementRate as Rate;
     return provision.rate(entity, segment, bucket) ?? parseRate("0");
   }
+}
+
+/** Keys of the customer's accounts with a payment arrangement active on the business date. */
+function accountsUnderArrangement(customer: CustomerData, businessDate: string): Set<string> {
+  const keys = new Set<string>();
+  for (const hold of customer.holds) {
+    if (hold.kind !== "arrangement" || hold.startDate > businessDate) continue;
+    if (hold.endDate !== null && hold.endDate < businessDate) continue;
+    keys.add(accountKey(hold.source, hold.accountId));
+  }
+  return keys;
 }
 
 function compareCells(config: ResolvedConfig) {
@@ -133,8 +161,10 @@ export function allowanceTotals(cells: readonly Pick<AllowanceCell, "entity" | "
 }
 
 /**
- * Journals the change of allowance per entity: an increase debits bad-debt
- * expense and credits the allowance, a decrease the reverse.
+ * Journals the change of allowance per entity and functional currency: an
+ * increase debits bad-debt expense and credits the allowance, a decrease the
+ * reverse. `previous` is the allowance as the GL holds it before this
+ * journal, so a write-off's use of the allowance is already taken off it.
  */
 export function provisionJournal(
   config: ResolvedConfig,
@@ -149,15 +179,48 @@ export function provisionJournal(
     const [entity, currency] = key.split("\u0000");
     const change = (current.get(key) ?? 0) - (previous.get(key) ?? 0);
     if (change === 0) continue;
-    const gl = config.gl.get(entity);
-    if (!gl) throw new RequestError(`gl.${entity}: GL accounts are missing for entity ${entity}`);
+    const expense = glAccount(config.accounting, entity, "bad_debt_expense");
+    const allowance = glAccount(config.accounting, entity, "allowance");
+    const dimensions = { costCentre: costCentre(config.accounting, entity) };
     const description = change > 0 ? "doubtful-debt allowance increase" : "doubtful-debt allowance release";
+    const posting = { enteredCurrency: currency, rate: "1", description, ...dimensions };
     lines.push(
       ...journalLines(`R${runId}-${entity}-PROVISION`, entity, accountingDate, currency, [
-        { accountCode: gl.badDebtExpense, amountMinor: change, enteredCurrency: currency, enteredMinor: change, rate: "1", description },
-        { accountCode: gl.allowance, amountMinor: -change, enteredCurrency: currency, enteredMinor: -change, rate: "1", description },
+        { ...posting, accountCode: expense, amountMinor: change, enteredMinor: change },
+        { ...posting, accountCode: allowance, amountMinor: -change, enteredMinor: -change },
       ]),
     );
   }
   return lines;
+}
+
+/**
+ * Replaces the current allowance cells with the run's cells and returns the
+ * totals per entity and currency of the cells it replaced.
+ */
+export async function writeAllowances(
+  trx: Knex.Transaction,
+  runId: number,
+  cells: readonly AllowanceCell[],
+): Promise<Map<string, number>> {
+  const previous: Record<string, any>[] = await trx("allowances").whereNull("superseded_run");
+  await trx("allowances").whereNull("superseded_run").update({ superseded_run: runId });
+  await insertRows(
+    trx,
+    "allowances",
+    cells.map((cell) => ({
+      entity: cell.entity,
+      segment: cell.segment,
+      bucket: cell.bucket,
+      currency: cell.currency,
+      run_id: runId,
+      superseded_run: null,
+      base_minor: cell.baseMinor,
+      rate: cell.rate,
+      allowance_minor: cell.allowanceMinor,
+    })),
+  );
+  return allowanceTotals(
+    previous.map((row) => ({ entity: row.entity, currency: row.currency, allowanceMinor: Number(row.allowance_minor) })),
+  );
 }

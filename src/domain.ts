@@ -40,6 +40,12 @@ export interface LedgerItem {
   appliesTo: string | null;
   disputedMinor: number;
   reference: string | null;
+  /** fee or interest (items.dcms_charge) for charges that dcms posted; principal when absent. */
+  kind?: "fee" | "interest" | "principal" | null;
+  /** dcms for items that dcms originated (bank payments, set-offs); absent for extracted items. */
+  origin?: string | null;
+  /** Remittance information of a bank payment, for the by_reference rule. */
+  remittance?: string | null;
 }
 
 export interface SourceAllocation {

@@ -129,12 +129,22 @@ export interface ExtractSink {
   allocation(row: StagedAllocation): void | Promise<void>;
   hold(row: StagedHold): void | Promise<void>;
   reject(row: RejectRow): void | Promise<void>;
+  /**
+   * Receives the id of an item row that was rejected. A full snapshot does
+   * not close an item whose row it contains, even when that row is invalid.
+   */
+  rejectedItem?(source: string, itemId: string): void | Promise<void>;
 }
 
 export interface ExtractContext {
   businessDate: IsoDate;
   /** Folder of the configuration file; relative paths in source settings start here. */
   baseDir: string;
+  /**
+   * Highest watermark per query committed by earlier runs, for incremental
+   * SQL sources. Absent on the first run and for a full read.
+   */
+  watermarks?: Readonly<Record<string, string>>;
 }
 
 export interface ExtractResult {
@@ -142,6 +152,8 @@ export interface ExtractResult {
   checksum: string;
   /** Data rows read, rejected ones included, per file or query name. */
   rowsRead: Record<string, number>;
+  /** Highest watermark per query among the rows read, for incremental SQL sources. */
+  watermarks?: Record<string, string>;
 }
 
 /** A file or database that a source's receivables are read from. */

@@ -19,6 +19,10 @@ export interface JournalLine {
   rate: string;
   description: string;
   reversesRun: number | null;
+  /** Cost centre dimension; absent or null when the line has none. */
+  costCentre?: string | null;
+  /** Customer segment dimension; absent or null on lines that sum over segments. */
+  segment?: string | null;
 }
 
 export interface Posting {
@@ -29,6 +33,8 @@ export interface Posting {
   enteredMinor: number;
   rate: string;
   description: string;
+  costCentre?: string | null;
+  segment?: string | null;
 }
 
 /** Builds the numbered lines of one journal from signed postings, dropping zero postings. */
@@ -55,6 +61,10 @@ export function journalLines(
       rate: posting.rate,
       description: posting.description,
       reversesRun: null,
+      // Dimensions are set only when present, so lines without them compare
+      // equal to lines built before dimensions existed.
+      ...(posting.costCentre ? { costCentre: posting.costCentre } : {}),
+      ...(posting.segment ? { segment: posting.segment } : {}),
     }));
 }
 

@@ -146,12 +146,12 @@ describe("parseConfig", () => {
     raw.colour = "red";
     raw.dunning.escalation = "sometimes";
     raw.dunning.strategies.standard.stages[0].days_past_due = "ten";
-    raw.gl.DE01.cost_centre = "4711";
+    raw.gl.DE01.cost_center = "4711";
     expect(() => configFrom(raw)).to.throw(RequestError, "planner-test.yaml is invalid");
     expect(problemsOf(raw)).to.deep.equal([
       'dunning.escalation: Invalid option: expected one of "step"|"jump"',
       `${STAGES}[0].days_past_due: Invalid input: expected number, received string`,
-      'gl.DE01: Unrecognized key: "cost_centre"',
+      'gl.DE01: Unrecognized key: "cost_center"',
       '(top level): Unrecognized key: "colour"',
     ]);
   });

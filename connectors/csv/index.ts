@@ -1,23 +1,27 @@
 // Reads a billing system's delimited files in their own layout: encoding,
-// delimiter, decimal and date conventions, and a column mapping per file.
+// delimiter, quote, decimal and date conventions, a column mapping per file
+// and optional trailer records with control totals.
 
-import { createHash } from "node:crypto";
 import path from "node:path";
-import type { DateFormat } from "../../src/dates.ts";
-import {
-  EXTRACT_FILES,
-  type CsvSourceConfig,
-} from "../../src/config/sources.ts";
+import type { CsvSourceConfig, CsvTrailer } from "../../src/config/sources.ts";
 import type {
   Connector,
   ExtractContext,
   ExtractResult,
   ExtractSink,
 } from "../../src/extract.ts";
+import type { TrailerReader } from "../control.ts";
 import type { FileLocation } from "../delimited.ts";
-import type { ValueFormat } from "../fields.ts";
-import { stageFile, type FilePlan } from "../stage-file.ts";
-import { mapSourceHeader } from "./mapping.ts";
+import { checkFieldCount, delimitedRecords, readFileSource } from "../file-source.ts";
+import {
+  derivedPaymentOf,
+  isDistinct,
+  mappedDefaults,
+  mappedFiles,
+  mappedValueFormat,
+} from "../mapped.ts";
+import { createRowMapper, headerColumns, headerPaidDate } from "../mapping.ts";
+import type { FilePlan } from "../stage-file.ts";
 
 export class CsvConnector implements Connector {
   constructor(
@@ -28,48 +32,47 @@ export class CsvConnector implements Connector {
   async read(context: ExtractContext, sink: ExtractSink): Promise<ExtractResult> {
     const { config } = this;
     const folder = path.resolve(context.baseDir, config.path);
-    const hash = createHash("sha256");
-    const rowsRead: Record<string, number> = {};
-    for (const file of EXTRACT_FILES) {
-      const mapping = config.files[file];
-      if (mapping === undefined) continue;
+    const options = { encoding: config.encoding, delimiter: config.delimiter, quote: config.quote };
+    const plans = mappedFiles(config.files).map(({ file, mapping }): FilePlan => {
       const location: FileLocation = {
         source: this.name,
         file: mapping.file,
         filePath: path.resolve(folder, mapping.file),
       };
-      const derived = "derived_payment" in mapping ? mapping.derived_payment : undefined;
-      const plan: FilePlan = {
+      const derived = derivedPaymentOf(mapping);
+      return {
         file,
         location,
-        options: {
-          encoding: config.encoding,
-          delimiter: config.delimiter,
-          quote: config.quote,
-        },
-        format: this.valueFormat(),
-        defaults: {
-          entity: config.entity ?? null,
-          currency: config.default_currency ?? null,
-        },
+        records: delimitedRecords({ location }, options),
+        hasHeader: true,
+        checkRecord: checkFieldCount,
+        format: mappedValueFormat(config),
+        defaults: mappedDefaults(config),
         mapHeader: (header) =>
-          mapSourceHeader(mapping, header, location, derived?.column),
-        distinct: "distinct" in mapping && mapping.distinct,
+          createRowMapper(
+            mapping,
+            headerColumns(mapping, header, location),
+            headerPaidDate(derived?.column, header, location),
+          ),
+        distinct: isDistinct(mapping),
         paymentIdSuffix: derived?.id_suffix,
+        trailer: mapping.trailer ? delimitedTrailer(mapping.trailer) : undefined,
       };
-      rowsRead[file] = await stageFile(plan, sink, hash);
-    }
-    return { checksum: hash.digest("hex"), rowsRead };
+    });
+    return readFileSource({ source: this.name, folder, controlFile: config.control_file, plans }, sink);
   }
+}
 
-  private valueFormat(): ValueFormat {
-    const { config } = this;
-    return {
-      decimal: config.decimal,
-      grouping: config.grouping === "none" ? "" : config.grouping,
-      dateFormat: config.date_format as DateFormat,
-      creditSign: config.credit_sign,
-      amountsInMinor: false,
-    };
-  }
+/** Reads trailer records: records whose first field is the prefix, with fields counted from 1. */
+function delimitedTrailer(layout: CsvTrailer): TrailerReader {
+  const field = (values: string[], number: number | undefined) =>
+    number === undefined ? undefined : (values[number - 1] ?? "").trim();
+  return {
+    isTrailer: (values) => values[0]?.trim() === layout.prefix,
+    read: (values) => ({
+      rows: field(values, layout.count_column) ?? "",
+      amount: field(values, layout.amount_column),
+      currency: field(values, layout.currency_column),
+    }),
+  };
 }

@@ -1,5 +1,6 @@
 // Reads a billing system's database through queries that return columns
-// named as the standard fields. Values are bound parameters only.
+// named as the standard fields, whole or incrementally by watermark. Values
+// are bound parameters only.
 
 import { createHash, type Hash } from "node:crypto";
 import {
@@ -28,6 +29,7 @@ import {
 import { openSourceDatabase } from "./database.ts";
 import { queryRows, type QueryRow } from "./query-rows.ts";
 import { toRawRow } from "./values.ts";
+import { laterWatermark, prepareQuery, watermarkText } from "./watermark.ts";
 
 export class SqlConnector implements Connector {
   constructor(
@@ -39,18 +41,27 @@ export class SqlConnector implements Connector {
     const { db, dialect } = openSourceDatabase(this.config, context.baseDir);
     const hash = createHash("sha256");
     const rowsRead: Record<string, number> = {};
+    const watermarks: Record<string, string> = {};
     try {
       await this.checkConnection(db.raw.bind(db));
       for (const file of EXTRACT_FILES) {
         const sql = this.config.queries[file];
         if (sql === undefined) continue;
-        const rows = queryRows(db, dialect, sql, { business_date: context.businessDate });
-        rowsRead[file] = await this.stageQuery(file, rows, sink, hash);
+        const previous = context.watermarks?.[file];
+        const query = prepareQuery(this.config, file, sql, previous);
+        const parameters: Record<string, string> = { business_date: context.businessDate };
+        if (query.watermark !== undefined) parameters.watermark = query.watermark;
+        const rows = queryRows(db, dialect, query.sql, parameters);
+        const read = await this.stageQuery(file, rows, sink, hash, query.incremental);
+        rowsRead[file] = read.count;
+        const watermark = query.incremental ? laterWatermark(previous, read.maxWatermark) : undefined;
+        if (watermark !== undefined) watermarks[file] = watermark;
       }
     } finally {
       await db.destroy();
     }
-    return { checksum: hash.digest("hex"), rowsRead };
+    const result: ExtractResult = { checksum: hash.digest("hex"), rowsRead };
+    return this.config.watermark ? { ...result, watermarks } : result;
   }
 
   private async checkConnection(raw: (sql: string) => Promise<unknown>): Promise<void> {
@@ -68,13 +79,14 @@ export class SqlConnector implements Connector {
     }
   }
 
-  /** Stages the rows of one query and returns how many were read. */
+  /** Stages the rows of one query; returns how many were read and their highest watermark. */
   private async stageQuery(
     file: ExtractFile,
     rows: AsyncGenerator<QueryRow>,
     sink: ExtractSink,
     hash: Hash,
-  ): Promise<number> {
+    incremental: boolean,
+  ): Promise<{ count: number; maxWatermark?: string }> {
     const format: ValueFormat = {
       ...STANDARD_FORMAT,
       amountsInMinor: this.config.amounts === "minor",
@@ -85,15 +97,21 @@ export class SqlConnector implements Connector {
     };
     const fields = STANDARD_FIELDS[file] as readonly string[];
     hash.update(`${file}\0`);
+    const watermarkColumn = incremental ? this.config.watermark?.column : undefined;
     let count = 0;
+    let maxWatermark: string | undefined;
     try {
       for await (const row of rows) {
-        if (count === 0) this.checkColumns(file, row);
+        if (count === 0) this.checkColumns(file, row, watermarkColumn);
         count += 1;
         const raw = toRawRow(row, fields);
         hash.update(canonicalRow(raw, fields));
         const origin: RowOrigin = { source: this.name, file, line: count };
         await stageRawRow(file, raw, origin, format, defaults, sink);
+        if (watermarkColumn !== undefined) {
+          const seen = watermarkText(row[watermarkColumn]);
+          if (seen !== null) maxWatermark = laterWatermark(maxWatermark, seen);
+        }
       }
     } catch (error) {
       if (error instanceof ExtractError) throw error;
@@ -107,11 +125,13 @@ export class SqlConnector implements Connector {
       );
     }
     hash.update("\0");
-    return count;
+    return { count, maxWatermark };
   }
 
-  private checkColumns(file: ExtractFile, row: QueryRow): void {
-    for (const field of REQUIRED_FIELDS[file] as string[]) {
+  private checkColumns(file: ExtractFile, row: QueryRow, watermarkColumn?: string): void {
+    const required = REQUIRED_FIELDS[file] as string[];
+    const columns = watermarkColumn === undefined ? required : [...required, watermarkColumn];
+    for (const field of columns) {
       if (field in row) continue;
       throw new ExtractError(
         `source ${this.name}: the ${file} query returns no column ${field}; ` +
@@ -139,7 +159,11 @@ async function stageRawRow(
     }
     case "items": {
       const parsed = parseItem(raw, origin, format);
-      return "row" in parsed ? sink.item(parsed.row) : sink.reject(parsed.reject);
+      if ("row" in parsed) return sink.item(parsed.row);
+      await sink.reject(parsed.reject);
+      const itemId = raw.item_id?.trim();
+      if (itemId) await sink.rejectedItem?.(origin.source, itemId);
+      return;
     }
     case "allocations": {
       const parsed = parseAllocation(raw, origin, format, defaults);

@@ -7,10 +7,8 @@ import type { Dialect } from "./database.ts";
 
 export type QueryRow = Record<string, unknown>;
 
-/** The only named parameter that source queries may use. */
-export interface QueryParameters {
-  business_date: string;
-}
+/** Named parameters bound by the driver: :business_date, and :watermark for incremental reads. */
+export type QueryParameters = Readonly<Record<string, string>>;
 
 const FETCH_ROWS = 1000;
 
@@ -42,7 +40,7 @@ interface SqliteDatabase {
 /**
  * knex's SQLite stream fetches every row before it emits the first, so the
  * pooled better-sqlite3 connection iterates the statement itself. It takes
- * :business_date as a named parameter of its own.
+ * named parameters of its own, and only those that the statement uses.
  */
 async function* sqliteRows(
   db: Knex,
@@ -53,7 +51,8 @@ async function* sqliteRows(
   try {
     const statement = connection.prepare(sql);
     if (!statement.reader) throw new Error("the statement returns no rows; use a SELECT");
-    const bound = sql.includes(":business_date") ? [parameters] : [];
+    const used = Object.entries(parameters).filter(([name]) => sql.includes(`:${name}`));
+    const bound = used.length > 0 ? [Object.fromEntries(used)] : [];
     for (const row of statement.iterate(...bound)) yield row;
   } finally {
     await db.client.releaseConnection(connection);

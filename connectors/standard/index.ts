@@ -1,7 +1,6 @@
 // Reads a folder with the standard extract: accounts.csv and items.csv, plus
 // allocations.csv and holds.csv when the billing system writes them.
 
-import { createHash } from "node:crypto";
 import path from "node:path";
 import {
   EXTRACT_FILES,
@@ -18,9 +17,12 @@ import type {
 } from "../../src/extract.ts";
 import { fileExists, type FileLocation } from "../delimited.ts";
 import { STANDARD_FORMAT, type RawRow } from "../fields.ts";
-import { requireColumn, stageFile, type RowMapper } from "../stage-file.ts";
+import { checkFieldCount, delimitedRecords, readFileSource } from "../file-source.ts";
+import { requireColumn, type FilePlan, type RowMapper } from "../stage-file.ts";
 
 const OPTIONAL_FILES: ReadonlySet<ExtractFile> = new Set(["allocations", "holds"]);
+
+const STANDARD_CSV = { encoding: "utf-8", delimiter: ",", quote: '"' } as const;
 
 export class StandardConnector implements Connector {
   constructor(
@@ -30,12 +32,11 @@ export class StandardConnector implements Connector {
 
   async read(context: ExtractContext, sink: ExtractSink): Promise<ExtractResult> {
     const folder = path.resolve(context.baseDir, this.config.path);
-    const hash = createHash("sha256");
-    const rowsRead: Record<string, number> = {};
     const defaults = {
       entity: this.config.entity ?? null,
       currency: this.config.default_currency ?? null,
     };
+    const plans: FilePlan[] = [];
     for (const file of EXTRACT_FILES) {
       const location: FileLocation = {
         source: this.name,
@@ -43,17 +44,21 @@ export class StandardConnector implements Connector {
         filePath: path.join(folder, `${file}.csv`),
       };
       if (OPTIONAL_FILES.has(file) && !(await fileExists(location.filePath))) continue;
-      const plan = {
+      plans.push({
         file,
         location,
-        options: { encoding: "utf-8", delimiter: ",", quote: '"' } as const,
+        records: delimitedRecords({ location }, STANDARD_CSV),
+        hasHeader: true,
+        checkRecord: checkFieldCount,
         format: STANDARD_FORMAT,
         defaults,
         mapHeader: (header: string[]) => mapStandardHeader(file, header, location),
-      };
-      rowsRead[file] = await stageFile(plan, sink, hash);
+      });
     }
-    return { checksum: hash.digest("hex"), rowsRead };
+    return readFileSource(
+      { source: this.name, folder, controlFile: this.config.control_file, plans },
+      sink,
+    );
   }
 }
 

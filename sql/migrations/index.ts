@@ -3,9 +3,19 @@
 
 import type { Knex } from "knex";
 import * as ledger0001 from "./0001-ledger.ts";
+import * as sources0002 from "./0002-sources.ts";
+import * as accounting0003 from "./0003-accounting.ts";
+import * as dunning0004 from "./0004-dunning.ts";
+import * as agencies0005 from "./0005-agencies.ts";
+import * as cash0006 from "./0006-cash.ts";
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   "0001-ledger": ledger0001,
+  "0002-sources": sources0002,
+  "0003-accounting": accounting0003,
+  "0004-dunning": dunning0004,
+  "0005-agencies": agencies0005,
+  "0006-cash": cash0006,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -11,6 +11,10 @@ import { runNight } from "../../jobs/nightly-run.ts";
 import { explainCustomer } from "../../jobs/explain.ts";
 import { createProgress } from "./progress.ts";
 import { formatRunSummary } from "./summary.ts";
+import { registerReportCommands } from "./report.ts";
+import { registerHoldCommands } from "./hold.ts";
+import { registerDeliverCommand } from "./deliver.ts";
+import { registerReconcileCommand } from "./reconcile.ts";
 
 const EXIT_HELP = `
 Exit status:
@@ -79,6 +83,10 @@ export function buildProgram(): Command {
       process.stdout.write(text + "\n");
     });
 
+  registerReportCommands(program);
+  registerHoldCommands(program);
+  registerDeliverCommand(program);
+  registerReconcileCommand(program);
   return program;
 }
 

@@ -10,7 +10,12 @@ import type { z } from "zod";
 import { isValidTimeZone } from "../dates.ts";
 import { RequestError } from "../errors.ts";
 import { currencyExponent, isKnownCurrency, parseMinor, parseRate } from "../money.ts";
+import { checkCashRules } from "../cash/config.ts";
+import { checkAccountingRules } from "../accounting/config.ts";
+import { checkAgencyRules } from "../agencies/config.ts";
+import { checkDeliveryRules } from "../delivery/config.ts";
 import { configSchema, DEFAULT_BUCKET_LABELS, type RawConfig } from "./schema.ts";
+import { checkDunningPolicy } from "../dunning/check.ts";
 import {
   resolveConfig,
   type ResolvedConfig,
@@ -154,6 +159,9 @@ export function checkRules(config: RawConfig): string[] {
   if (config.provision.bands) problems.push(...checkBands(config.provision.bands, "provision.bands"));
   problems.push(...checkDunning(config));
   problems.push(...checkProvision(config));
+  problems.push(...checkCashRules(config.cash, entityIds, config.sources, config.gl));
+  problems.push(...checkAccountingRules(config));
+  problems.push(...checkAgencyRules(config), ...checkDeliveryRules(config.delivery));
   return problems;
 }
 
@@ -212,16 +220,7 @@ function checkDunning(config: RawConfig): string[] {
   const dunning = config.dunning;
   const strategies = Object.keys(dunning.strategies);
   if (strategies.length === 0) problems.push("dunning.strategies: at least one strategy is required");
-  for (const [segment, strategy] of Object.entries(dunning.segments)) {
-    if (!dunning.strategies[strategy]) {
-      problems.push(`dunning.segments.${segment}: strategy ${strategy} is not defined`);
-    }
-  }
-  if (!dunning.segments.default && strategies.length > 1 && !dunning.strategies.default) {
-    problems.push(
-      "dunning.segments.default: required when several strategies exist and none is named default",
-    );
-  }
+  problems.push(...checkDunningPolicy(config));
   const serviceWait = dunning.notice_days + dunning.postal_days;
   for (const [name, strategy] of Object.entries(dunning.strategies)) {
     const key = `dunning.strategies.${name}`;

@@ -3,9 +3,22 @@
 
 import path from "node:path";
 import { currencyExponent, parseMinor, parseRate, type Rate } from "../money.ts";
+import { resolveCash, type CashSettings } from "../cash/config.ts";
+import { resolveAccounting, type AccountingConfig } from "../accounting/config.ts";
+import { resolveAgencyTerms, resolveBureau, type AgencyTerms, type BureauSettings } from "../agencies/config.ts";
+import { resolveDelivery, type DeliverySettings } from "../delivery/config.ts";
 import type { RawConfig } from "./schema.ts";
 import type { SourceConfig } from "./sources.ts";
 import { DEFAULT_BUCKET_LABELS } from "./schema.ts";
+import type { Channel } from "../extract.ts";
+import {
+  actionExtras,
+  creditLimitTrigger,
+  resolveDunningPolicy,
+  stageExtras,
+  strategyNameForSegment,
+  type DunningPolicy,
+} from "../dunning/policy.ts";
 
 /** An aging bucket or provision band: days past due from minDays to maxDays, inclusive. */
 export interface Band {
@@ -23,11 +36,19 @@ export type ActionKind =
   | "call_list"
   | "suspension"
   | "placement"
-  | "write_off_proposal";
+  | "write_off_proposal"
+  | "restoration"
+  | "recall"
+  | "fee"
+  | "interest";
 
 export interface StageAction {
   kind: ActionKind;
   template: string;
+  /** Fixed fee per currency; on fee actions only. */
+  feeMinor?(currency: string): number | undefined;
+  /** Fee as a fraction of the open overdue principal; on fee actions only. */
+  percent?: Rate | null;
 }
 
 export interface Stage {
@@ -39,6 +60,12 @@ export interface Stage {
   actions: StageAction[];
   /** Minimum dunnable amount in minor units of a currency; at least 1. */
   minAmountMinor(currency: string): number;
+  /** Minimum share of the account's open balance that must meet the stage's days. */
+  minShare: Rate | null;
+  /** Overdue amount below which an account in this stage is cured; at least 1. */
+  exitThresholdMinor(currency: string): number;
+  /** Channels of the stage's notice in order of fallback. */
+  channels: Channel[];
 }
 
 export interface Strategy {
@@ -46,6 +73,8 @@ export interface Strategy {
   stages: Stage[];
   /** Dunnable overdue amount below which the account leaves dunning; at least 1. */
   exitThresholdMinor(currency: string): number;
+  /** Overdue plus unbilled usage at `share` of the credit limit puts the account in `level` early. */
+  creditLimitTrigger: { share: Rate; level: number } | null;
 }
 
 export interface GlAccounts {
@@ -57,6 +86,12 @@ export interface GlAccounts {
   feeIncome?: string;
   interestIncome?: string;
   exchangeDifference?: string;
+  bank?: string;
+  payables?: string;
+  discountExpense?: string;
+  agencyReceivable?: string;
+  commissionExpense?: string;
+  agencyPayable?: string;
 }
 
 export interface Entity {
@@ -99,6 +134,8 @@ export interface ResolvedConfig {
     waysToPay: readonly string[];
     strategies: ReadonlyMap<string, Strategy>;
     strategyForSegment(segment: string | null): Strategy;
+    /** Segment rules, scoring, holds, fees, interest, calendars and triggers. */
+    policy: DunningPolicy;
   };
   provision: {
     bands: readonly Band[];
@@ -106,10 +143,20 @@ export interface ResolvedConfig {
     rate(entity: string, segment: string, band: string): Rate | undefined;
     bankruptRate?: Rate;
     disputedRate?: Rate;
+    arrangementRate?: Rate;
     includeDisputed: boolean;
   };
   gl: ReadonlyMap<string, GlAccounts>;
   agencies: readonly { id: string; name: string; share: number }[];
+  /** Placement rules, capacity, period, commission and files of each agency, by id. */
+  agencyTerms: ReadonlyMap<string, AgencyTerms>;
+  bureau: BureauSettings | null;
+  delivery: DeliverySettings | null;
+  cash: CashSettings;
+  /** Write-off rule, accounting date, GL mapping by source and ERP layout. */
+  accounting: AccountingConfig;
+  /** Days of per-run aging snapshots that `dcms prune` keeps; null keeps all. */
+  reports: { retentionDays: number | null };
   /** Closing rate from one currency to another on a date: the latest on or before it. */
   closingRate(date: string, from: string, to: string): Rate | undefined;
 }
@@ -146,9 +193,7 @@ export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig 
       resolveStrategy(name, strategy),
     ]),
   );
-  const segments = raw.dunning.segments;
-  const fallbackStrategy =
-    strategies.get(segments.default ?? "default") ?? [...strategies.values()][0];
+  const dunningPolicy = resolveDunningPolicy(raw.dunning, file.baseDir);
 
   const matrix = raw.provision.matrix;
   const rateCache = new Map<string, Rate | undefined>();
@@ -199,15 +244,17 @@ export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig 
       waysToPay: raw.dunning.ways_to_pay,
       strategies,
       strategyForSegment(segment) {
-        const name = segment === null ? undefined : segments[segment];
-        return (name && strategies.get(name)) || fallbackStrategy;
+        const name = strategyNameForSegment(dunningPolicy, segment);
+        return strategies.get(name) ?? [...strategies.values()][0];
       },
+      policy: dunningPolicy,
     },
     provision: {
       bands: raw.provision.bands ? resolveBands(raw.provision.bands) : buckets,
       rate: provisionRate,
       bankruptRate: optionalRate(raw.provision.specific.bankrupt),
       disputedRate: optionalRate(raw.provision.specific.disputed),
+      arrangementRate: optionalRate(raw.provision.specific.arrangement),
       includeDisputed: raw.provision.include_disputed,
     },
     gl: new Map(
@@ -222,6 +269,12 @@ export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig 
           feeIncome: gl.fee_income,
           interestIncome: gl.interest_income,
           exchangeDifference: gl.exchange_difference,
+          bank: gl.bank,
+          payables: gl.payables,
+          discountExpense: gl.discount_expense,
+          agencyReceivable: gl.agency_receivable,
+          commissionExpense: gl.commission_expense,
+          agencyPayable: gl.agency_payable,
         },
       ]),
     ),
@@ -230,6 +283,12 @@ export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig 
       name: agency.name ?? agency.id,
       share: agency.share,
     })),
+    agencyTerms: resolveAgencyTerms(raw.agencies, file.baseDir),
+    bureau: resolveBureau(raw.bureau),
+    delivery: resolveDelivery(raw.delivery, file.baseDir, path.resolve(file.baseDir, raw.output_folder)),
+    reports: { retentionDays: raw.reports.retention_days ?? null },
+    cash: resolveCash(raw.cash),
+    accounting: resolveAccounting(raw, file.baseDir),
     closingRate(date, from, to) {
       if (from === to) return parseRate("1");
       const direct = rates.find((rate) => rate.date <= date && rate.from === from && rate.to === to);
@@ -285,6 +344,7 @@ function resolveStrategy(name: string, raw: RawConfig["dunning"]["strategies"][s
   return {
     name,
     exitThresholdMinor: amountLookup(raw.exit_threshold),
+    creditLimitTrigger: creditLimitTrigger(raw),
     stages: raw.stages.map((stage, index) => ({
       level: index + 1,
       name: stage.name,
@@ -292,10 +352,11 @@ function resolveStrategy(name: string, raw: RawConfig["dunning"]["strategies"][s
       waitDays: stage.wait_days,
       actions: stage.actions.map((action) =>
         typeof action === "string"
-          ? { kind: action, template: stage.template ?? stage.name }
-          : { kind: action.kind, template: action.template ?? stage.template ?? stage.name },
+          ? { kind: action, template: stage.template ?? stage.name, ...actionExtras(action) }
+          : { kind: action.kind, template: action.template ?? stage.template ?? stage.name, ...actionExtras(action) },
       ),
       minAmountMinor: amountLookup(stage.min_amount),
+      ...stageExtras(stage, raw.exit_threshold),
     })),
   };
 }

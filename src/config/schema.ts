@@ -5,6 +5,11 @@
 import { z } from "zod";
 import { DATE_FORMATS } from "../dates.ts";
 import { sourceSchema } from "./sources.ts";
+import { accountingConfigKeys, glAccountingKeys } from "../accounting/config.ts";
+import { cashSchema } from "../cash/config.ts";
+import { agencyTermsKeys, bureauSchema } from "../agencies/config.ts";
+import { deliverySchema } from "../delivery/config.ts";
+import { ACTION_KEYS, DUNNING_KEYS, segmentsSchema, STAGE_KEYS, STRATEGY_KEYS } from "../dunning/schema.ts";
 
 const isoDate = z
   .string()
@@ -50,6 +55,10 @@ export const ACTION_KINDS = [
   "suspension",
   "placement",
   "write_off_proposal",
+  "restoration",
+  "recall",
+  "fee",
+  "interest",
 ] as const;
 
 const actionSchema = z.union([
@@ -57,6 +66,7 @@ const actionSchema = z.union([
   z.strictObject({
     kind: z.enum(ACTION_KINDS),
     template: z.string().optional(),
+    ...ACTION_KEYS,
   }),
 ]);
 
@@ -67,12 +77,14 @@ const stageSchema = z.strictObject({
   wait_days: z.number().int().min(0).default(0),
   actions: z.array(actionSchema).default([]),
   template: z.string().optional(),
+  ...STAGE_KEYS,
 });
 
 const strategySchema = z.strictObject({
   stages: z.array(stageSchema).min(1),
   /** The account leaves dunning when its dunnable overdue amount falls below this. */
   exit_threshold: amountPerCurrency.default({}),
+  ...STRATEGY_KEYS,
 });
 
 const dunningSchema = z.strictObject({
@@ -83,11 +95,15 @@ const dunningSchema = z.strictObject({
   postal_days: z.number().int().min(0).default(3),
   /** Days after the business date that letters give as the new payment deadline. */
   deadline_days: z.number().int().min(1).default(14),
-  /** Segment name to strategy name; "default" catches accounts without a listed segment. */
-  segments: z.record(z.string(), z.string()).default({}),
+  /**
+   * Segment rules, first match wins; or a map from account segment to
+   * strategy name, where "default" catches accounts without a listed segment.
+   */
+  segments: segmentsSchema,
   strategies: z.record(z.string(), strategySchema),
   default_language: z.string().default("en"),
   ways_to_pay: z.array(z.string()).default([]),
+  ...DUNNING_KEYS,
 });
 
 const bandRates = z.record(z.string(), decimalRate);
@@ -101,6 +117,8 @@ const provisionSchema = z.strictObject({
     .strictObject({
       bankrupt: decimalRate.optional(),
       disputed: decimalRate.optional(),
+      /** Accounts with an active payment arrangement (hold kind arrangement). */
+      arrangement: decimalRate.optional(),
     })
     .default({}),
   /** Whether disputed debt counts in the matrix base (true by default). */
@@ -116,6 +134,18 @@ const glAccountsSchema = z.strictObject({
   fee_income: z.string().min(1).optional(),
   interest_income: z.string().min(1).optional(),
   exchange_difference: z.string().min(1).optional(),
+  /** Bank (clearing) account that bank payments and direct debits are booked to. */
+  bank: z.string().min(1).optional(),
+  /** Amounts the operator owes customers (deposits, commissions), debited by netting. */
+  payables: z.string().min(1).optional(),
+  /** Expense debited when a deferred discount is granted. */
+  discount_expense: z.string().min(1).optional(),
+  ...glAccountingKeys,
+  /** What agencies collected and owe the operator; debited by agency remittances. */
+  agency_receivable: z.string().min(1).optional(),
+  commission_expense: z.string().min(1).optional(),
+  /** Commission owed to agencies. */
+  agency_payable: z.string().min(1).optional(),
 });
 
 const agencySchema = z.strictObject({
@@ -123,6 +153,7 @@ const agencySchema = z.strictObject({
   name: z.string().optional(),
   /** Relative weight in the distribution of new placements. */
   share: z.number().positive().default(1),
+  ...agencyTermsKeys,
 });
 
 export const configSchema = z.strictObject({
@@ -143,6 +174,16 @@ export const configSchema = z.strictObject({
   provision: provisionSchema,
   gl: z.record(z.string(), glAccountsSchema),
   agencies: z.array(agencySchema).default([]),
+  ...accountingConfigKeys,
+  bureau: bureauSchema.optional(),
+  delivery: deliverySchema.optional(),
+  cash: cashSchema.optional(),
+  reports: z
+    .strictObject({
+      /** Days of per-run aging snapshots that `dcms prune` keeps; all are kept when absent. */
+      retention_days: z.number().int().min(1).optional(),
+    })
+    .default({}),
 });
 
 /** Labels of the default aging buckets, in order. */

@@ -270,7 +270,7 @@ async function checkRemoteFolder(client: SftpClient, target: SftpTarget): Promis
   if (kind === "d") return;
   throw new DeliveryError(
     `SFTP target ${target.name}: remote folder ${target.remoteDir} was not ` +
-      `found on ${target.host}; ask the receiver to create it or correct remote_dir.`,
+      `found on ${target.host}; ask the receiver to create it or correct remote_folder.`,
     "remote_folder_not_found",
     target.name,
   );
@@ -327,7 +327,7 @@ async function readPrivateKey(target: SftpTarget): Promise<Buffer> {
   } catch (error) {
     throw new DeliveryError(
       `SFTP target ${target.name}: private key file ${target.privateKeyPath} ` +
-        `cannot be read (${messageOf(error)}); correct private_key_path.`,
+        `cannot be read (${messageOf(error)}); correct private_key.`,
       "invalid_target",
       target.name,
       { cause: error },
@@ -346,7 +346,7 @@ function connectError(
       `SFTP target ${target.name}: host ${where} presented host key ` +
         `${presentedFingerprint}, but the pinned key is ${target.hostKeySha256}; ` +
         `nothing was uploaded. If the server's key was changed on purpose, ` +
-        `confirm the new fingerprint with its operator and update host_key_sha256.`,
+        `confirm the new fingerprint with its operator and update host_key.`,
       "host_key_mismatch",
       target.name,
       { cause: error },
@@ -356,7 +356,7 @@ function connectError(
   if (/authentication methods failed/i.test(message)) {
     return new DeliveryError(
       `SFTP target ${target.name}: ${where} rejected user ${target.username} ` +
-        `with the configured private key; check username and private_key_path.`,
+        `with the configured private key; check username and private_key.`,
       "authentication_failed",
       target.name,
       { cause: error },
@@ -377,15 +377,15 @@ function checkTarget(target: SftpTarget): void {
     problems.push(`port ${target.port} is not between 1 and 65535`);
   }
   if (!target.username) problems.push("username is missing");
-  if (!target.privateKeyPath) problems.push("private_key_path is missing");
+  if (!target.privateKeyPath) problems.push("private_key is missing");
   if (!FINGERPRINT.test(target.hostKeySha256)) {
     problems.push(
-      `host_key_sha256 ${JSON.stringify(target.hostKeySha256)} is not an ` +
+      `host_key ${JSON.stringify(target.hostKeySha256)} is not an ` +
         `OpenSSH SHA-256 fingerprint such as the one "ssh-keygen -lf" prints`,
     );
   }
   if (!target.remoteDir.startsWith("/")) {
-    problems.push(`remote_dir ${JSON.stringify(target.remoteDir)} is not an absolute path`);
+    problems.push(`remote_folder ${JSON.stringify(target.remoteDir)} is not an absolute path`);
   }
   if (!(target.connectTimeoutMs > 0)) problems.push("connect_timeout_ms must be positive");
   if (problems.length > 0) {

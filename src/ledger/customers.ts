@@ -107,6 +107,9 @@ function toItem(row: Row): LedgerItem {
     appliesTo: row.applies_to,
     disputedMinor: Number(row.disputed_minor),
     reference: row.reference,
+    kind: row.dcms_charge ?? null,
+    origin: row.origin ?? null,
+    remittance: row.remittance ?? null,
   };
 }
 

@@ -88,6 +88,17 @@ export const VERSIONED_TABLES = [
   "holds",
   "account_state",
   "allowances",
+  "account_match_keys",
+  "instalments",
+  "bank_entries",
+  "suspense",
+  "collections",
+  "autopay_stops",
+  "set_offs",
+  "payables",
+  "discounts",
+  "write_backs",
+  "write_offs",
 ] as const;
 
 /**
@@ -103,6 +114,17 @@ export const RUN_TABLES = [
   "account_aging",
   "rejects",
   "source_runs",
+  "source_watermarks",
+  "item_closures",
+  "customer_links",
+  "dunning_charges",
+  "dunning_outcomes",
+  "dunning_usage",
+  "refund_proposals",
+  "agency_files",
+  "agency_remittances",
+  "agency_waiting",
+  "write_off_proposals",
 ] as const;
 
 /**

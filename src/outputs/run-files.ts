@@ -11,9 +11,13 @@ import { RequestError } from "../errors.ts";
 import { formatMoney } from "../money.ts";
 import type { RunSummary } from "../../jobs/summary.ts";
 import { writeCsvFile, type CsvColumn } from "./csv.ts";
-import { renderLetters } from "./letters/batch.ts";
-import type { LetterData } from "./letters/letter-data.ts";
+import { writeLinksFile } from "./links.ts";
 import { writePlacementFiles } from "./placement-files.ts";
+import { writeLetterFiles } from "./contacts.ts";
+import { writeBureauFile } from "./bureau-files.ts";
+import { writeAgencyPerformance } from "../agencies/performance.ts";
+import { writeCashFiles } from "../cash/output-files.ts";
+import { writeAccountingFiles } from "../accounting/output-files.ts";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, any>;
@@ -74,6 +78,7 @@ const ACTION_COLUMNS: CsvColumn<Row>[] = [
   { name: "rule", kind: "text", value: (row) => row.rule },
   { name: "reason", kind: "text", value: (row) => row.reason },
   { name: "agency", kind: "text", value: (row) => row.agency },
+  { name: "strategy", kind: "text", value: (row) => row.strategy },
 ];
 
 const PROVISION_COLUMNS: CsvColumn<Row>[] = [
@@ -99,6 +104,8 @@ const JOURNAL_COLUMNS: CsvColumn<Row>[] = [
   { name: "entered_amount", kind: "amount", value: (row) => formatMoney(Number(row.entered_minor), row.entered_currency) },
   { name: "rate", kind: "rate", value: (row) => row.rate },
   { name: "description", kind: "text", value: (row) => row.description },
+  { name: "cost_centre", kind: "text", value: (row) => row.cost_centre },
+  { name: "segment", kind: "text", value: (row) => row.segment },
 ];
 
 const REJECT_COLUMNS: CsvColumn<Row>[] = [
@@ -156,19 +163,21 @@ export async function renderRunFiles(
   await writeCsvFile(path.join(temporary, "provision.csv"), PROVISION_COLUMNS, allowances);
   const journal: Row[] = await db("journal_lines").where({ run_id: runId }).orderBy(["journal_id", "line"]);
   await writeCsvFile(path.join(temporary, "journal.csv"), JOURNAL_COLUMNS, journal);
+  await writeAccountingFiles(db, config, runId, temporary);
+  await writeCashFiles(db, config, runId, temporary);
   await writeCsvFile(
     path.join(temporary, "rejects.csv"),
     REJECT_COLUMNS,
     pagedRows(() => db("rejects").where({ run_id: runId }).orderBy(["source", "file", "line", "field", "code"])),
   );
+  await writeLinksFile(db, runId, path.join(temporary, "links.csv"));
 
   const letters: Row[] = await db("letters").where({ run_id: runId }).orderBy("letter_id");
-  if (options.letterPdfs !== false) await renderLetters(
-    letters.map((row) => JSON.parse(row.payload) as LetterData),
-    path.join(temporary, "letters"),
-  );
+  await writeLetterFiles(db, config, runId, letters, temporary, { pdfs: options.letterPdfs !== false });
   const placements: Row[] = await db("placements").where({ run_id: runId }).orderBy(["agency", "source", "account_id", "kind"]);
   await writePlacementFiles(db, config, runId, placements, path.join(temporary, "placements"));
+  if (config.agencies.length > 0) await writeAgencyPerformance(db, runId, path.join(temporary, "agency_performance.csv"));
+  await writeBureauFile(db, config, runId, temporary);
 
   summary.totals = await runTotals(db, runId, allowances, journal);
   const timings = run.timings ? JSON.parse(run.timings) : {};

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { parse } from "yaml";
-import { sourceSchema } from "../../src/config/sources.ts";
+import { maxCloseShare, sourceMode, sourceSchema } from "../../src/config/sources.ts";
 
 /** Returns "path: message" for every problem the schema finds. */
 function problems(yaml: string): string[] {
@@ -131,4 +131,75 @@ queries:
     if (config.kind !== "sql") throw new Error("expected an sql source");
     expect(config.amounts).to.equal("decimal");
   });
+
+  it("checks watermarks", () => {
+    const sql = `
+kind: sql
+connection: { client: sqlite, filename: billing.sqlite }
+queries:
+  accounts: SELECT * FROM subscriber
+  items: SELECT * FROM bill WHERE changed > :watermark
+`;
+    expect(problems(sql)).to.deep.equal([
+      "queries.items: parameter :watermark needs the watermark key with its column",
+    ]);
+    expect(problems(sql + "watermark: { column: changed_at }\n")).to.deep.equal([
+      "watermark.initial: is required when a query uses :watermark: the value to bind on the first run, such as 1970-01-01",
+    ]);
+    const complete = sql + "watermark: { column: changed_at, initial: 0 }\n";
+    expect(problems(complete)).to.deep.equal([]);
+    expect(problems(complete + "mode: snapshot\n")).to.deep.equal([
+      "mode: a source read by watermark delivers only changed rows; use mode: delta or remove the watermark",
+    ]);
+    expect(problems(complete.replace("column: changed_at", "column: changed-at"))).to.deep.equal([
+      "watermark.column: must be a column name of letters, digits and _",
+    ]);
+    const config = sourceSchema.parse(parse(complete));
+    expect(sourceMode(config)).to.equal("delta");
+  });
+
+  it("defaults files to full snapshots", () => {
+    const config = sourceSchema.parse({ kind: "standard", path: "mobile", control_file: "mobile.ctl" });
+    expect(sourceMode(config)).to.equal("snapshot");
+    expect(maxCloseShare(config)).to.equal(0.5);
+    expect(problems("kind: standard\npath: x\nmax_close_share: 2\n")).to.have.length(1);
+    expect(problems("kind: standard\npath: x\ncustomer_match: [phone]\n")).to.have.length(1);
+  });
+
+  it("reads fixed-width positions and trailers", () => {
+    const fixed = `
+kind: fixed_width
+path: host
+files:
+  accounts:
+    file: KONTEN.TXT
+    columns: { account_id: { start: 1, width: 8 }, currency: { start: 9, width: 3 } }
+    trailer: { prefix: "99", count_column: { start: 3, width: 7 }, amount_column: { start: 10, width: 9 } }
+  items:
+    file: POSTEN.TXT
+    columns:
+      item_id: { start: 1, width: 10 }
+      account_id: { start: 11, width: 8 }
+      type: { start: 0, width: 2 }
+      document_date: { start: 21, width: 8 }
+      amount: { start: 37, width: 12 }
+      currency: { start: 49, width: 3 }
+`;
+    expect(problems(fixed)).to.deep.equal([
+      "files.items.columns.type.start: Too small: expected number to be >=1",
+      "files.accounts.trailer.amount_column: accounts has no amount to total; remove amount_column",
+    ]);
+  });
+
+  it("fills the defaults of an xlsx source", () => {
+    const xlsx = CSV.replace("kind: csv", "kind: xlsx");
+    const config = sourceSchema.parse(parse(xlsx));
+    if (config.kind !== "xlsx") throw new Error("expected an xlsx source");
+    expect(config.files.items.sheet).to.equal(1);
+    expect(config.files.items.header_row).to.equal(1);
+    expect(problems(xlsx + "    trailer: { prefix: T, count_column: 2 }\n")).to.deep.equal([
+      'files.items: Unrecognized key: "trailer"',
+    ]);
+  });
 });
+

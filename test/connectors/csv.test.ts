@@ -265,4 +265,64 @@ files:
       ]);
     });
   });
+
+  describe("encodings and conventions", () => {
+    const UTF8 = `
+kind: csv
+path: shop
+entity: DE01
+quote: "'"
+signs: { payment: negative, credit_note: negative }
+files:
+  accounts:
+    file: accounts.csv
+    columns: { account_id: id, name: name, currency: ccy }
+  items:
+    file: items.csv
+    columns: { item_id: id, account_id: account, type: type, document_date: date, due_date: due, amount: amount }
+    values: { currency: EUR, status: posted }
+`;
+    const ITEMS_FILE = [
+      "id,account,type,date,due,amount",
+      "R1,A1,invoice,2026-03-01,2026-03-15,10.00",
+      "G1,A1,credit_note,2026-03-02,,-2.50",
+      "Z1,A1,payment,2026-03-03,,-5.00",
+    ].join("\n");
+
+    async function readShop(accounts: Buffer, yaml = UTF8) {
+      root.write("shop/accounts.csv", accounts);
+      root.write("shop/items.csv", ITEMS_FILE + "\n");
+      const sink = new CollectingSink();
+      await createConnector("shop", sourceFromYaml(yaml)).read({ businessDate: BUSINESS_DATE, baseDir: root.path }, sink);
+      return sink;
+    }
+
+    it("reads UTF-8 with and without a byte order mark", async () => {
+      const text = "id,name,ccy\nA1,'Łukasz, Ñuñez',EUR\n";
+      for (const bytes of [Buffer.from(text), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])]) {
+        const sink = await readShop(bytes);
+        // The quote character is ', so the comma inside the name is no delimiter.
+        expect(sink.accounts.map((a) => [a.accountId, a.name])).to.deep.equal([["A1", "Łukasz, Ñuñez"]]);
+      }
+    });
+
+    it("reads Windows-1252", async () => {
+      // 0x80 is the euro sign and 0x84 the low quotation mark in Windows-1252.
+      const bytes = Buffer.concat([Buffer.from("id,name,ccy\nA1,"), Buffer.from([0x84, 0x80, 0x93]), Buffer.from(",EUR\n")]);
+      const sink = await readShop(bytes, UTF8.replace("quote:", "encoding: windows-1252\nquote:"));
+      expect(sink.accounts.map((a) => a.name)).to.deep.equal(["„€“"]);
+    });
+
+    it("takes constants and a sign per item type", async () => {
+      const sink = await readShop(Buffer.from("id,name,ccy\nA1,x,EUR\n"));
+      expect(sink.rejects).to.deep.equal([]);
+      // Credit notes and payments of this source carry a minus sign, which is dropped.
+      expect(sink.items.map((i) => [i.itemId, i.type, i.status, i.currency, i.amountMinor])).to.deep.equal([
+        ["R1", "invoice", "posted", "EUR", 1000],
+        ["G1", "credit_note", "posted", "EUR", 250],
+        ["Z1", "payment", "posted", "EUR", 500],
+      ]);
+    });
+  });
 });
+

@@ -285,4 +285,154 @@ describe("planAllocations", () => {
     expect(openOf(plan, "I1")).to.equal(9_000);
     expect(unapplied(plan)).to.deep.equal({ P1: 4_000 });
   });
+
+  it("applies by remittance reference first", () => {
+    // P1 (150.00) names INV-2002 in its remittance: I2 (due 02-15) is paid
+    // first although I1 (due 01-15) is older; the other 50.00 goes to I1.
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-01-15", reference: "INV-2001" }),
+          invoice({ itemId: "I2", dueDate: "2026-02-15", reference: "INV-2002" }),
+          payment({ itemId: "P1", documentDate: "2026-03-01", amountMinor: 15_000, remittance: "Rechnung INV-2002" }),
+        ],
+      }),
+      BUSINESS_DATE,
+    );
+    expect(applied(plan)).to.deep.equal(["P1>I2 10000 by_reference", "P1>I1 5000 oldest_due"]);
+    expect(openOf(plan, "I1")).to.equal(5_000);
+  });
+
+  it("matches references without separators", () => {
+    // "inv 2026/0002" and "INV-2026-0002" both normalise to INV20260002.
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-01-15" }),
+          invoice({ itemId: "I2", dueDate: "2026-02-15", reference: "INV-2026-0002" }),
+          payment({ itemId: "P1", documentDate: "2026-03-01", remittance: "paying\ninv 2026/0002" }),
+        ],
+      }),
+      BUSINESS_DATE,
+    );
+    expect(applied(plan)).to.deep.equal(["P1>I2 10000 by_reference"]);
+  });
+
+  it("ignores remittance without the rule", () => {
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-01-15" }),
+          invoice({ itemId: "I2", dueDate: "2026-02-15", reference: "INV-2002" }),
+          payment({ itemId: "P1", documentDate: "2026-03-01", remittance: "INV-2002" }),
+        ],
+      }),
+      BUSINESS_DATE,
+      { allocateUnreferenced: true, byReference: false },
+    );
+    expect(applied(plan)).to.deep.equal(["P1>I1 10000 oldest_due"]);
+  });
+
+  it("pays fees, then interest, then principal", () => {
+    // Principal I1 is due first (01-15), but with the kind order the 30.00
+    // payment pays the fee F1 (5.00) and the interest N1 (2.50) first and
+    // only 22.50 of I1.
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-01-15" }),
+          invoice({ itemId: "F1", type: "debit_adjustment", kind: "fee", dueDate: "2026-03-01", amountMinor: 500 }),
+          invoice({ itemId: "N1", type: "debit_adjustment", kind: "interest", dueDate: "2026-03-01", amountMinor: 250 }),
+          payment({ itemId: "P1", documentDate: "2026-03-20", amountMinor: 3_000 }),
+        ],
+      }),
+      BUSINESS_DATE,
+      { allocateUnreferenced: true, kindOrder: ["fee", "interest", "principal"] },
+    );
+    expect(applied(plan)).to.deep.equal(["P1>F1 500 oldest_due", "P1>N1 250 oldest_due", "P1>I1 2250 oldest_due"]);
+    expect(openOf(plan, "I1")).to.equal(7_750);
+  });
+
+  it("keeps due order without a kind order", () => {
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-01-15" }),
+          invoice({ itemId: "F1", type: "debit_adjustment", kind: "fee", dueDate: "2026-03-01", amountMinor: 500 }),
+          payment({ itemId: "P1", documentDate: "2026-03-20", amountMinor: 3_000 }),
+        ],
+      }),
+      BUSINESS_DATE,
+    );
+    expect(applied(plan)).to.deep.equal(["P1>I1 3000 oldest_due"]);
+  });
+
+  it("ages a reopened item from its due date", () => {
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-02-15" }),
+          payment({ itemId: "P1", documentDate: "2026-02-20", appliesTo: "I1" }),
+          paymentReversal({ itemId: "R1", documentDate: "2026-03-05", appliesTo: "P1" }),
+        ],
+      }),
+      BUSINESS_DATE,
+      { allocateUnreferenced: true, reopenedAging: "due_date" },
+    );
+    expect(plan.debits.get(itemKey("mobile", "I1"))?.item.dueDate).to.equal("2026-02-15");
+  });
+
+  it("ages a reopened item from the reversal date", () => {
+    // I1 (due 02-15) was paid by P1 and reopened by R1 on 03-05; I2 (due
+    // 02-28, never paid) keeps its due date.
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-02-15" }),
+          invoice({ itemId: "I2", dueDate: "2026-02-28" }),
+          payment({ itemId: "P1", documentDate: "2026-02-20", appliesTo: "I1" }),
+          paymentReversal({ itemId: "R1", documentDate: "2026-03-05", appliesTo: "P1" }),
+        ],
+      }),
+      BUSINESS_DATE,
+      { allocateUnreferenced: true, reopenedAging: "reversal_date" },
+    );
+    expect(openOf(plan, "I1")).to.equal(10_000);
+    expect(plan.debits.get(itemKey("mobile", "I1"))?.item.dueDate).to.equal("2026-03-05");
+    expect(plan.debits.get(itemKey("mobile", "I2"))?.item.dueDate).to.equal("2026-02-28");
+  });
+
+  it("lets a set-off debit take its credit", () => {
+    // The set-off debit S1 (20.00) moved part of C1 (30.00) to another
+    // account, so S1 takes 20.00 of C1 before the rule. The other 10.00
+    // pays I1 oldest due first.
+    const plan = planAllocations(
+      customer({
+        items: [
+          creditNote({ itemId: "C1", documentDate: "2026-01-15", amountMinor: 3_000 }),
+          invoice({ itemId: "S1", type: "debit_adjustment", dueDate: "2026-03-31", amountMinor: 2_000, appliesTo: "C1" }),
+          invoice({ itemId: "I1", dueDate: "2026-03-20", amountMinor: 5_000 }),
+        ],
+      }),
+      BUSINESS_DATE,
+    );
+    expect(applied(plan)).to.deep.equal(["C1>S1 2000 set_off", "C1>I1 1000 oldest_due"]);
+    expect(openOf(plan, "S1")).to.equal(0);
+    expect(openOf(plan, "I1")).to.equal(4_000);
+  });
+
+  it("keeps an overpayment as unapplied credit", () => {
+    // 120.00 against 100.00 open: 20.00 unapplied.
+    const plan = planAllocations(
+      customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: "2026-02-15" }),
+          payment({ itemId: "P1", documentDate: "2026-03-01", amountMinor: 12_000 }),
+        ],
+      }),
+      BUSINESS_DATE,
+    );
+    expect(applied(plan)).to.deep.equal(["P1>I1 10000 oldest_due"]);
+    expect(unapplied(plan)).to.deep.equal({ P1: 2_000 });
+  });
 });

@@ -79,6 +79,11 @@ describe("planDunning", () => {
           level_reached: 1,
           holds: [],
           since: BUSINESS_DATE,
+          balance_minor: 3_000,
+          disputed_overdue_minor: 0,
+          strategy: "standard",
+          segment: "default",
+          variant: "champion",
         },
       },
     ]);
@@ -117,6 +122,7 @@ describe("planDunning", () => {
           daysPastDue: 12,
         },
       ],
+      account: null,
     });
   });
 
@@ -357,8 +363,9 @@ describe("planDunning", () => {
 
   describe("disputes", () => {
     // 100.00 due 60 days ago; the disputed part does not count toward stages.
+    // Fully disputed, the account is on hold and a decision says so.
     const cases: Array<[number, string[]]> = [
-      [10_000, []],
+      [10_000, ["A1 0>0 hold:dispute"]],
       [9_600, []],
       [9_500, ["A1 0>1 stage:reminder"]],
     ];
@@ -379,7 +386,9 @@ describe("planDunning", () => {
           holds: [hold({ kind: "dispute" })],
         }),
       );
-      expect(plan.decisions).to.deep.equal([]);
+      expect(decisions(plan)).to.deep.equal(["A1 0>0 hold:dispute"]);
+      expect(plan.decisions[0].reason).to.equal("all 100.00 EUR overdue is disputed: the customer is on hold");
+      expect(plan.actions).to.deep.equal([]);
       expect(plan.letter).to.equal(null);
     });
 
@@ -420,9 +429,14 @@ describe("planDunning", () => {
     });
 
     it("resumes escalation when the promise is broken", () => {
-      // Promised 03-27, grace to 03-30: broken on 03-31.
+      // Promised 03-27, grace to 03-30: broken on 03-31, flagged, and the
+      // reminder follows on the same night.
       const plan = promisePlan("2026-03-27");
-      expect(decisions(plan)).to.deep.equal(["A1 0>1 stage:reminder"]);
+      expect(decisions(plan)).to.deep.equal(["A1 0>0 promise_broken", "A1 0>1 stage:reminder"]);
+      expect(actions(plan)).to.deep.equal(["A1 promise_broken null 2026-03-31", "A1 letter letter 2026-03-31"]);
+      expect(plan.outcomes).to.deep.equal([
+        { source: "mobile", accountId: "A1", kind: "promise_broken", subject: daysAgo(5) },
+      ]);
       expect(plan.letter?.stage).to.equal("reminder");
     });
   });
