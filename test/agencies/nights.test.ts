@@ -11,19 +11,27 @@ import { expect } from "chai";
 import { checkOneAgencyPerAccount } from "../../src/agencies/ledger.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { openLedger } from "../../src/ledger/db.ts";
+import { skipUnreachable } from "../support/environment.ts";
+import { LEDGER_KINDS, postgresReachable, useLedger } from "../support/ledgers.ts";
 import { copyFolder, readCsv, removeFolder } from "../support/run.ts";
 import { capturingLogger, NIGHTS, runFixtureNight } from "./support.ts";
 
 const [NIGHT1, NIGHT2, NIGHT3] = NIGHTS;
 
-describe("agency nights on the fixture operator", function () {
+for (const ledger of LEDGER_KINDS) describe(`agency nights on the fixture operator (${ledger} ledger)`, function () {
   let folder: string;
   const outs: Record<string, string> = {};
   const runIds: Record<string, number> = {};
   let logLines: string[] = [];
+  let dropLedger = async () => {};
 
   before(async function () {
+    if (ledger === "postgres") {
+      const unreachable = await postgresReachable();
+      if (unreachable) skipUnreachable(this, "PostgreSQL on 127.0.0.1:5432", unreachable);
+    }
     folder = copyFolder("test/fixtures/agencies");
+    dropLedger = await useLedger(folder, ledger);
     const { log, lines } = capturingLogger();
     for (const night of NIGHTS) {
       const outcome = await runFixtureNight(folder, night, log);
@@ -34,8 +42,9 @@ describe("agency nights on the fixture operator", function () {
     logLines = lines;
   });
 
-  after(function () {
-    removeFolder(folder);
+  after(async function () {
+    await dropLedger();
+    if (folder) removeFolder(folder);
   });
 
   const text = (night: string, file: string) => readFileSync(path.join(outs[night], file), "utf8");
