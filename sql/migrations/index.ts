@@ -8,6 +8,7 @@ import * as accounting0003 from "./0003-accounting.ts";
 import * as dunning0004 from "./0004-dunning.ts";
 import * as agencies0005 from "./0005-agencies.ts";
 import * as cash0006 from "./0006-cash.ts";
+import * as indexes0007 from "./0007-indexes.ts";
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   "0001-ledger": ledger0001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   "0004-dunning": dunning0004,
   "0005-agencies": agencies0005,
   "0006-cash": cash0006,
+  "0007-indexes": indexes0007,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
