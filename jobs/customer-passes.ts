@@ -90,7 +90,8 @@ export async function runCustomerPasses(
       timings.age += performance.now() - started;
 
       started = performance.now();
-      const dunning = planDunning(customer, setOffItems, context, dunningHistory.get(customer.customerKey));
+      const customerContext = writeOff ? { ...context, writtenOffAccounts: writeOff.writtenOffAccounts(customer) } : context;
+      const dunning = planDunning(customer, setOffItems, customerContext, dunningHistory.get(customer.customerKey));
       dunningRows.add(customer.customerKey, dunning.charges, dunning.outcomes, runId, businessDate);
       timings.dun += performance.now() - started;
 

@@ -139,6 +139,8 @@ export interface DunningContext {
   serviceDay(date: string, entity: string): string;
   /** The first business day on or after a date; weekdays only when absent. */
   businessDay?(date: string, entity: string): string;
+  /** Accounts (accountKey) with an active write-off: their debt left dunning, unpaid. */
+  writtenOffAccounts?: ReadonlySet<string>;
 }
 
 /** Picks an agency for a placement: weighted by share, stable for a customer. */
@@ -530,6 +532,15 @@ function decideAccount(planning: Planning, accountCase: AccountCase): AccountOut
         const reason = `${formatAmount(disputedOverdue, exposure.currency)} of the overdue debt is disputed, leaving ${formatAmount(exposure.overdueMinor, exposure.currency)}: on hold in stage ${stageBefore.name}`;
         account.decide(account.levelBefore, "hold:dispute", reason);
         return none;
+      }
+      const { source, accountId } = accountCase.account;
+      if (planning.context.writtenOffAccounts?.has(accountKey(source, accountId))) {
+        // The debt left dunning by a write-off, not by a payment: the
+        // placement is recalled as written off and the service stays off.
+        const reason = `the overdue debt was written off: dunning ends in stage ${stageBefore.name}`;
+        account.decide(0, "written_off", reason);
+        account.release(null, "written_off", reason, "written_off", false);
+        return { state: account.save(account.state(0, account.businessDate)), rose: false };
       }
       const reason = `dunnable overdue ${formatAmount(exposure.overdueMinor, exposure.currency)} is below the exit threshold ${formatAmount(exitThreshold, exposure.currency)}`;
       account.decide(0, "cure", reason);

@@ -426,6 +426,12 @@ export class WriteOffPass {
     }
   }
 
+  /** Accounts of a customer with an active write-off, as accountKey values. */
+  writtenOffAccounts(customer: CustomerData): Set<string> {
+    const stored = this.stored.get(customer.customerKey) ?? [];
+    return new Set(stored.filter((row) => row.status === "active").map((row) => accountKey(row.source, row.accountId)));
+  }
+
   /** Step 1, before aging: returns the allocation plan with stored write-offs applied. */
   settle(customer: CustomerData, allocation: AllocationPlan): AllocationPlan {
     const stored = this.stored.get(customer.customerKey) ?? [];

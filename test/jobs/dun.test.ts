@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { accountKey } from "../../src/domain.ts";
 import { setOff } from "../../jobs/age.ts";
 import { planAllocations } from "../../jobs/allocate.ts";
 import {
@@ -345,6 +346,28 @@ describe("planDunning", () => {
         },
       ]);
       expect(plan.letter).to.equal(null);
+    });
+
+    it("ends dunning without restoration after a write-off", () => {
+      // The same account, but its 100.00 left dunning by a write-off: the
+      // write-off pass counts it as applied, so nothing is overdue (the
+      // payment covers all of it here), and the account is listed as
+      // written off. The placement is recalled as written off and the
+      // suspension stays.
+      const data = customer({
+        items: [
+          invoice({ itemId: "I1", dueDate: daysAgo(120) }),
+          payment({ itemId: "P1", amountMinor: 10_000, appliesTo: "I1" }),
+        ],
+        states: [
+          accountState({ level: 4, stage: "agency", since: daysAgo(40), suspended: true, agency: "inkasso-nord" }),
+        ],
+      });
+      const plan = dun(data, context({ writtenOffAccounts: new Set([accountKey("mobile", "A1")]) }));
+      expect(decisions(plan)).to.deep.equal(["A1 4>0 written_off"]);
+      expect(actions(plan)).to.deep.equal(["A1 recall null 2026-03-31"]);
+      expect(plan.placements.map((placement) => placement.reason)).to.deep.equal(["written_off"]);
+      expect(plan.states[0]).to.include({ level: 0, suspended: true, agency: null });
     });
 
     it("keeps the stage at the exit threshold", () => {
