@@ -53,10 +53,19 @@ export class RowProblem extends Error {
   }
 }
 
-/** Quotes a short non-personal value (an amount, a date, a code) for a message. */
+/**
+ * Quotes a value for a reject message when it looks like an amount, a date
+ * or a code. A value in the wrong column can be a name, an address, an
+ * e-mail or a phone number, and rejects never show personal data, so a
+ * value with blanks or an @, one starting with +, or one longer than 24
+ * characters is described by its length instead.
+ */
 export function quote(value: string): string {
-  const shown = value.length > 40 ? value.slice(0, 40) + "..." : value;
-  return JSON.stringify(shown);
+  const text = value.trim();
+  if (/\s|@/.test(text) || text.startsWith("+") || text.length > 24) {
+    return `(a value of ${value.length} characters, not shown because it may be personal data)`;
+  }
+  return JSON.stringify(value);
 }
 
 export class FieldReader {

@@ -4,6 +4,7 @@
 // nothing new and renders the same files again.
 
 import { createHash } from "node:crypto";
+import path from "node:path";
 import type { Knex } from "knex";
 import { createCalendar, nextAllowedDay, type BusinessCalendar } from "../src/calendar.ts";
 import type { ResolvedConfig } from "../src/config/resolve.ts";
@@ -14,7 +15,7 @@ import { insertRows, migrateLedger, openLedger } from "../src/ledger/db.ts";
 import { acquireLock } from "../src/ledger/lock.ts";
 import { reverseRunRows } from "../src/ledger/versioned.ts";
 import type { Logger } from "../src/log.ts";
-import { renderRunFiles } from "../src/outputs/run-files.ts";
+import { checkTarget, renderRunFiles } from "../src/outputs/run-files.ts";
 import { checkStagedRows, rawRows, snapshotRejection } from "./consolidate.ts";
 import { consolidateSource } from "./consolidate.ts";
 import { runCustomerPasses } from "./customer-passes.ts";
@@ -62,10 +63,14 @@ export interface RunOutcome {
 }
 
 export async function runNight(config: ResolvedConfig, options: RunOptions): Promise<RunOutcome> {
+  // An unusable output folder is refused before anything is committed.
+  await checkTarget(path.resolve(options.outDir));
   const knex = openLedger(config.ledger);
   try {
-    await migrateLedger(knex);
+    // The lock comes first: migrating while another run writes would wait
+    // on SQLite's write lock and fail instead of reporting the held lock.
     const lock = await acquireLock(config.ledger, knex);
+    await migrateLedger(knex);
     try {
       return await runLocked(knex, config, options);
     } finally {

@@ -129,7 +129,7 @@ export async function reconcileSource(config: ResolvedConfig, options: Reconcile
     const businessDate = options.asOf ?? run.business_date;
     await extract.read(settings.name, settings.config, { businessDate, baseDir: config.baseDir });
     const outDir = options.outDir ?? path.join(config.outputFolder, "reconcile", settings.name, businessDate);
-    await mkdir(outDir, { recursive: true });
+    await mkdir(outDir, { recursive: true, mode: 0o700 });
     const totals = new Map<string, CurrencyTotals>();
     const differences = Object.fromEntries(DIFFERENCE_KINDS.map((kind) => [kind, 0])) as Record<DifferenceKind, number>;
     const writer = createCsvFileWriter<Row>(path.join(outDir, "reconcile.csv"), DIFFERENCE_COLUMNS);
@@ -149,7 +149,11 @@ export async function reconcileSource(config: ResolvedConfig, options: Reconcile
     const totalsAgree = totalRows.every(
       (row) => row.extractItems === row.ledgerItems && row.extractNetMinor === row.ledgerNetMinor,
     );
-    const itemsAgree = DIFFERENCE_KINDS.every((kind) => kind === "awaiting_write_back" || differences[kind] === 0);
+    // Rows the source sent but a run rejects are listed for the operator;
+    // like items awaiting write-back, they are not a disagreement of the
+    // ledger with what the source validly holds.
+    const informational = new Set(["awaiting_write_back", "invalid_in_extract"]);
+    const itemsAgree = DIFFERENCE_KINDS.every((kind) => informational.has(kind) || differences[kind] === 0);
     const agree = totalsAgree && itemsAgree;
     options.log.info("source reconciled", { source: settings.name, run: Number(run.run_id), agree, ...differences });
     return {

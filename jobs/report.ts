@@ -126,8 +126,10 @@ export async function pruneHistory(config: ResolvedConfig, log: Logger): Promise
   requireLedger(config);
   const knex = openLedger(config.ledger);
   try {
-    await migrateLedger(knex);
+    // The lock comes first: migrating while another run writes would wait
+    // on SQLite's write lock and fail instead of reporting the held lock.
     const lock = await acquireLock(config.ledger, knex);
+    await migrateLedger(knex);
     try {
       const result = await knex.transaction((trx) => pruneAgingSnapshots(trx, retentionDays));
       log.info("aging snapshots pruned", {

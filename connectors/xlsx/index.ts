@@ -122,7 +122,13 @@ async function* readSheet(read: SheetRead, hash: Hash): AsyncGenerator<Delimited
   let headerSeen = false;
   try {
     for await (const worksheet of workbook) {
-      if (found || !isChosenSheet(workbook, worksheet, mapping.sheet)) continue;
+      if (found || !isChosenSheet(workbook, worksheet, mapping.sheet)) {
+        // Every other sheet is read to its end: exceljs deletes the temporary
+        // file of a sheet once the loop moves on, and a sheet left unread
+        // would then fail to open it in the background.
+        for await (const _row of worksheet) continue;
+        continue;
+      }
       found = true;
       const format: CellFormat = {
         dateFormat: read.dateFormat,

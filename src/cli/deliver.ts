@@ -19,8 +19,10 @@ export async function deliverPendingFiles(config: ResolvedConfig, log: Logger): 
   }
   const knex = openLedger(config.ledger);
   try {
-    await migrateLedger(knex);
+    // The lock comes first: migrating while another run writes would wait
+    // on SQLite's write lock and fail instead of reporting the held lock.
     const lock = await acquireLock(config.ledger, knex);
+    await migrateLedger(knex);
     try {
       return await deliverOutbox(knex, config.delivery, log);
     } finally {

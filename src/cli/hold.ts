@@ -63,8 +63,10 @@ function splitAccount(text: string): { source: string; accountId: string } {
 async function withLedger<T>(config: ResolvedConfig, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   const knex = openLedger(config.ledger);
   try {
-    await migrateLedger(knex);
+    // The lock comes first: migrating while another run writes would wait
+    // on SQLite's write lock and fail instead of reporting the held lock.
     const lock = await acquireLock(config.ledger, knex);
+    await migrateLedger(knex);
     try {
       return await knex.transaction(work);
     } finally {

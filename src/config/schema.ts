@@ -3,7 +3,7 @@
 // passes receive.
 
 import { z } from "zod";
-import { DATE_FORMATS } from "../dates.ts";
+import { DATE_FORMATS, isIsoDate } from "../dates.ts";
 import { sourceSchema } from "./sources.ts";
 import { accountingConfigKeys, glAccountingKeys } from "../accounting/config.ts";
 import { cashSchema } from "../cash/config.ts";
@@ -13,7 +13,8 @@ import { ACTION_KEYS, DUNNING_KEYS, segmentsSchema, STAGE_KEYS, STRATEGY_KEYS } 
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD");
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD")
+  .refine(isIsoDate, "is not a real calendar date");
 
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
 

@@ -1,7 +1,7 @@
 // Opens the ledger through knex: an embedded SQLite file by default, or
 // PostgreSQL. Both run the same migrations and the same queries.
 
-import { mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
@@ -36,6 +36,9 @@ export function openLedger(location: LedgerLocation): Knex {
     });
   }
   mkdirSync(path.dirname(location.filename), { recursive: true });
+  // The ledger holds names and addresses: it is created readable by its
+  // owner only, and SQLite gives its -wal and -shm files the same mode.
+  if (!existsSync(location.filename)) closeSync(openSync(location.filename, "a", 0o600));
   return knexFactory({
     client: "better-sqlite3",
     connection: { filename: location.filename },
@@ -56,8 +59,18 @@ export function openLedger(location: LedgerLocation): Knex {
   });
 }
 
+/**
+ * Brings the ledger schema up to date. When nothing is pending it only
+ * reads, so read-only commands work while a run holds the write lock.
+ */
 export async function migrateLedger(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ migrationSource, tableName: "ledger_migrations" });
+  const options = { migrationSource, tableName: "ledger_migrations" };
+  const hasTable = await knex.schema.hasTable(options.tableName);
+  if (hasTable) {
+    const [, pending] = await knex.migrate.list(options);
+    if (pending.length === 0) return;
+  }
+  await knex.migrate.latest(options);
 }
 
 export function isPostgres(knex: Knex): boolean {

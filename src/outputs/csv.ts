@@ -291,7 +291,8 @@ export function createCsvFileWriter<Row>(
   path: string,
   columns: readonly CsvColumn<Row>[],
 ): CsvWriter<Row> {
-  return new CsvWriter(createWriteStream(path, { encoding: "utf8" }), columns);
+  // Output files carry personal data: new files are readable by their owner only.
+  return new CsvWriter(createWriteStream(path, { encoding: "utf8", mode: 0o600 }), columns);
 }
 
 /** Streams rows into a CSV file and returns the number of data rows written. */

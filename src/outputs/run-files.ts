@@ -2,8 +2,8 @@
 // a temporary folder that replaces the output folder only when every file is
 // written. Rendering the same committed run again writes the same bytes.
 
-import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, writeFile, chmod } from "node:fs/promises";
+import { access, chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
 import path from "node:path";
 import type { Knex } from "knex";
 import type { ResolvedConfig } from "../config/resolve.ts";
@@ -232,8 +232,20 @@ async function runTotals(db: Db, runId: number, allowances: Row[], journal: Row[
 }
 
 /** Refuses to replace a folder that holds something other than a previous run's files. */
-async function checkTarget(target: string): Promise<void> {
-  if (!existsSync(target)) return;
+export async function checkTarget(target: string): Promise<void> {
+  if (!existsSync(target)) {
+    const parent = path.dirname(target);
+    try {
+      await mkdir(parent, { recursive: true });
+      await access(parent, constants.W_OK);
+    } catch (error) {
+      throw new RequestError(`output folder ${target} cannot be created: ${(error as Error).message}`);
+    }
+    return;
+  }
+  if (!(await stat(target)).isDirectory()) {
+    throw new RequestError(`output folder ${target} is a file; choose a folder`);
+  }
   const entries = await readdir(target);
   if (entries.length > 0 && !entries.includes("run.json")) {
     throw new RequestError(

@@ -309,3 +309,19 @@ describe("row parser", () => {
     });
   });
 });
+
+describe("reject messages", function () {
+  it("hide values that may be personal data", async function () {
+    const { quote } = await import("../../connectors/fields.ts");
+    // Codes, amounts and dates are shown; names, e-mails, phone numbers and
+    // street lines that land in a code column are described by length only.
+    expect(quote("EUX")).to.equal('"EUX"');
+    expect(quote("24,9O")).to.equal('"24,9O"');
+    expect(quote("2026-02-30")).to.equal('"2026-02-30"');
+    for (const personal of ["Max Mustermann", "ERIKA.MUSTER@EXAMPLE.NET", "+491701234567", "Geheimstrasse 5"]) {
+      expect(quote(personal)).to.equal(
+        `(a value of ${personal.length} characters, not shown because it may be personal data)`,
+      );
+    }
+  });
+});
