@@ -121,6 +121,38 @@ export async function checkStagedRows(
   rejected += await runCheck(trx, source, duplicates, rejects);
   rejected += await planCustomerLinks(trx, settings, rejects, (account) => customerRef(settings, account));
   for (const check of others) rejected += await runCheck(trx, source, check, rejects);
+  rejected += await checkAllocationTargets(trx, source, rejects);
+  return rejected;
+}
+
+/** Rejects staged allocations whose applies_to names no item of the source. */
+async function checkAllocationTargets(trx: Knex.Transaction, source: string, rejects: RejectRow[]): Promise<number> {
+  let rejected = 0;
+  await stagedRows<StagedAllocation>(trx, "stg_allocations", source, async (allocations) => {
+    const targets = [...new Set(allocations.map((allocation) => allocation.appliesTo))];
+    const staged: { item_id: string }[] = await trx("stg_items").select("item_id").where({ source }).whereIn("item_id", targets);
+    const stored: { item_id: string }[] = await trx("items")
+      .select("item_id")
+      .where({ source })
+      .whereIn("item_id", targets)
+      .whereNull("superseded_run");
+    const known = new Set([...staged, ...stored].map((row) => row.item_id));
+    for (const allocation of allocations) {
+      if (known.has(allocation.appliesTo)) continue;
+      rejected++;
+      rejects.push({
+        source,
+        file: allocation.file,
+        line: allocation.line,
+        field: "applies_to",
+        code: "item_not_found",
+        message: `allocation of item ${allocation.itemId} applies to item ${allocation.appliesTo}, which is neither in the extract nor in the ledger`,
+      });
+      await trx("stg_allocations")
+        .where({ source, file: allocation.file, line: allocation.line, item_id: allocation.itemId })
+        .delete();
+    }
+  });
   return rejected;
 }
 
