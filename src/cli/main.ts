@@ -87,6 +87,14 @@ export function buildProgram(): Command {
   registerHoldCommands(program);
   registerDeliverCommand(program);
   registerReconcileCommand(program);
+  // Every command lists the exit statuses in its help, as `dcms --help` does.
+  const withExitHelp = (command: Command) => {
+    for (const sub of command.commands) {
+      if (sub.name() !== "run") sub.addHelpText("after", EXIT_HELP);
+      withExitHelp(sub);
+    }
+  };
+  withExitHelp(program);
   return program;
 }
 
