@@ -5,6 +5,7 @@
 
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { expect } from "chai";
 import pg from "pg";
 import { loadConfig } from "../src/config/load.ts";
@@ -99,6 +100,26 @@ for (const ledger of LEDGER_KINDS) describe(`nightly run safety (${ledger} ledge
       expect(result.stderr).to.include("another dcms run");
     } finally {
       await release();
+    }
+  });
+
+  // The file lock and SQLite's write lock only exist on the SQLite ledger.
+  if (ledger === "sqlite") it("reports the lock while a run writes", async function () {
+    // A running night holds its lock file and SQLite's write lock at once.
+    // The second run must report the held lock (exit 4) rather than fail on
+    // the database while it checks the schema.
+    const location = loadConfig(config).ledger as { kind: "sqlite"; filename: string };
+    const writer = new Database(location.filename);
+    writer.exec("begin immediate");
+    writeFileSync(`${location.filename}.lock`, `${process.pid}\n`);
+    try {
+      const result = runCli(["run", "--config", config, "--as-of", "2026-04-01", "--out", path.join(folder, "out")]);
+      expect(result.status, result.stderr).to.equal(4);
+      const explain = runCli(["explain", "--config", config, "--customer", "C-1001"]);
+      expect(explain.status, explain.stderr).to.equal(0);
+    } finally {
+      writer.exec("rollback");
+      writer.close();
     }
   });
 
