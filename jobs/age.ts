@@ -10,6 +10,7 @@ import type { CustomerData, LedgerItem } from "../src/domain.ts";
 import { accountKey } from "../src/domain.ts";
 import { invariant } from "../src/errors.ts";
 import type { AllocationPlan } from "./allocate.ts";
+import { compareCodePoints } from "../src/outputs/csv.ts";
 
 export interface AccountAging {
   source: string;
@@ -92,7 +93,7 @@ export function planAging(
 function compareAging(a: AccountAging, b: AccountAging): number {
   if (a.source !== b.source) return a.source < b.source ? -1 : 1;
   if (a.accountId !== b.accountId) return a.accountId < b.accountId ? -1 : 1;
-  return a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0;
+  return compareCodePoints(a.currency, b.currency);
 }
 
 /** An open debit after the customer's unapplied credit was set off against it. */
@@ -142,8 +143,8 @@ export function setOff(
     .sort(
       (a, b) =>
         b.daysPastDue - a.daysPastDue ||
-        (a.item.source < b.item.source ? -1 : a.item.source > b.item.source ? 1 : 0) ||
-        (a.item.itemId < b.item.itemId ? -1 : a.item.itemId > b.item.itemId ? 1 : 0),
+        compareCodePoints(a.item.source, b.item.source) ||
+        compareCodePoints(a.item.itemId, b.item.itemId),
     );
   for (const entry of items) {
     const key = `${entry.entity}\u0000${entry.item.currency}`;

@@ -18,6 +18,7 @@ import { DEBIT_TYPES } from "../src/extract.ts";
 import type { CustomerData, LedgerItem } from "../src/domain.ts";
 import { itemKey } from "../src/domain.ts";
 import { maxDate } from "../src/dates.ts";
+import { compareCodePoints } from "../src/outputs/csv.ts";
 
 export type AllocationRule = "set_off" | "source" | "applies_to" | "by_reference" | "oldest_due";
 
@@ -93,7 +94,7 @@ function compareDue(a: LedgerItem, b: LedgerItem): number {
 
 function compareDocument(a: LedgerItem, b: LedgerItem): number {
   if (a.documentDate !== b.documentDate) return a.documentDate < b.documentDate ? -1 : 1;
-  return a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0;
+  return compareCodePoints(a.itemId, b.itemId);
 }
 
 /** Orders debits by kind of debt (when configured), then due date, then item id. */
@@ -187,7 +188,7 @@ function allocate(
   const sourceAllocations = customer.sourceAllocations
     .filter((allocation) => allocation.date <= businessDate)
     .sort((a, b) =>
-      a.date !== b.date ? (a.date < b.date ? -1 : 1) : a.appliesTo < b.appliesTo ? -1 : a.appliesTo > b.appliesTo ? 1 : 0,
+      compareCodePoints(a.date, b.date) || compareCodePoints(a.appliesTo, b.appliesTo),
     );
   for (const allocation of sourceAllocations) {
     const credit = byKey.get(itemKey(allocation.source, allocation.itemId));

@@ -59,6 +59,7 @@ import { applyRate, formatMoney } from "../src/money.ts";
 import type { SetOffItem } from "./age.ts";
 import { isCharge, planStageCharges, type PlannedCharge } from "./fees.ts";
 import { behaviourScore, type BehaviourScore } from "./scoring.ts";
+import { compareCodePoints } from "../src/outputs/csv.ts";
 
 export { activeHolds } from "../src/dunning/holds.ts";
 export { reachedLevel } from "../src/dunning/exposure.ts";
@@ -166,7 +167,7 @@ function formatAmount(minor: number, currency: string): string {
 
 function compareAccounts(a: LedgerAccount, b: LedgerAccount): number {
   if (a.source !== b.source) return a.source < b.source ? -1 : 1;
-  return a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0;
+  return compareCodePoints(a.accountId, b.accountId);
 }
 
 /** Everything the per-account decision reads. */

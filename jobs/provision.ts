@@ -16,6 +16,7 @@ import { insertRows } from "../src/ledger/db.ts";
 import { journalLines, type JournalLine } from "../src/journal.ts";
 import { applyRate, convertMinor, parseRate, type Rate } from "../src/money.ts";
 import type { SetOffItem } from "./age.ts";
+import { compareCodePoints } from "../src/outputs/csv.ts";
 
 export interface AllowanceCell {
   entity: string;
@@ -144,10 +145,10 @@ function compareCells(config: ResolvedConfig) {
   const order = new Map(config.provision.bands.map((band, index) => [band.label, index]));
   const rank = (bucket: string) => order.get(bucket) ?? order.size;
   return (a: AllowanceCell, b: AllowanceCell) =>
-    (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0) ||
-    (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0) ||
+    compareCodePoints(a.entity, b.entity) ||
+    compareCodePoints(a.segment, b.segment) ||
     rank(a.bucket) - rank(b.bucket) ||
-    (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0);
+    compareCodePoints(a.bucket, b.bucket);
 }
 
 /** Totals of allowance per entity and functional currency. */

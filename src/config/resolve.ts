@@ -2,6 +2,7 @@
 // lookups ready. Passes receive this frozen object and nothing else.
 
 import path from "node:path";
+import { compareCodePoints } from "../outputs/csv.ts";
 import { currencyExponent, parseMinor, parseRate, type Rate } from "../money.ts";
 import { resolveCash, type CashSettings } from "../cash/config.ts";
 import { resolveAccounting, type AccountingConfig } from "../accounting/config.ts";
@@ -23,7 +24,7 @@ import {
 /** An aging bucket or provision band: days past due from minDays to maxDays, inclusive. */
 export interface Band {
   label: string;
-  /** Null on the first band, which also holds everything not yet due. */
+  /** Null on the first band, which also contains everything not yet due. */
   minDays: number | null;
   /** Null on the open-ended last band. */
   maxDays: number | null;
@@ -208,7 +209,7 @@ export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig 
 
   const rates = raw.rates
     .map((rate) => ({ ...rate, parsed: parseRate(rate.rate) }))
-    .sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
+    .sort((a, b) => compareCodePoints(b.date, a.date));
 
   const config: ResolvedConfig = {
     ...file,
@@ -315,7 +316,7 @@ export function resolveBands(bands: { label: string; max_days?: number }[]): Ban
   }));
 }
 
-/** Returns the band that holds a number of days past due. */
+/** Returns the band that contains a number of days past due. */
 export function bandIndex(bands: readonly Band[], daysPastDue: number): number {
   for (let index = 0; index < bands.length; index++) {
     const maxDays = bands[index].maxDays;

@@ -6,6 +6,7 @@ import type { SetOffItem } from "../../jobs/age.ts";
 import { addDays, daysBetween } from "../dates.ts";
 import type { Hold, LedgerItem } from "../domain.ts";
 import { hasOutcome, type DunningHistory, type Instalment } from "./history.ts";
+import { compareCodePoints } from "../outputs/csv.ts";
 
 /** Holds that stop escalation while active. Disputes only remove their amount. */
 export const PAUSING_HOLDS = new Set(["promise_to_pay", "arrangement", "bankruptcy", "deceased", "fraud", "legal", "exemption"]);
@@ -103,7 +104,7 @@ export function evaluateArrangement(
       (entry) =>
         entry.source === hold.source && entry.accountId === hold.accountId && entry.arrangementStart === hold.startDate,
     )
-    .sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0));
+    .sort((a, b) => compareCodePoints(a.dueDate, b.dueDate));
   if (schedule.length === 0) return { kind: "pause", hold };
 
   const paidBy = (day: string) =>

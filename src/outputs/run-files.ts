@@ -18,6 +18,7 @@ import { writeBureauFile } from "./bureau-files.ts";
 import { writeAgencyPerformance } from "../agencies/performance.ts";
 import { writeCashFiles } from "../cash/output-files.ts";
 import { writeAccountingFiles } from "../accounting/output-files.ts";
+import { compareCodePoints } from "./csv.ts";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, any>;
@@ -155,10 +156,10 @@ export async function renderRunFiles(
   const bandOrder = new Map(config.provision.bands.map((band, index) => [band.label, index]));
   allowances.sort(
     (a, b) =>
-      (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0) ||
-      (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0) ||
+      compareCodePoints(a.entity, b.entity) ||
+      compareCodePoints(a.segment, b.segment) ||
       (bandOrder.get(a.bucket) ?? bandOrder.size) - (bandOrder.get(b.bucket) ?? bandOrder.size) ||
-      (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0),
+      compareCodePoints(a.bucket, b.bucket),
   );
   await writeCsvFile(path.join(temporary, "provision.csv"), PROVISION_COLUMNS, allowances);
   const journal: Row[] = await db("journal_lines").where({ run_id: runId }).orderBy(["journal_id", "line"]);
@@ -231,7 +232,7 @@ async function runTotals(db: Db, runId: number, allowances: Row[], journal: Row[
   };
 }
 
-/** Refuses to replace a folder that holds something other than a previous run's files. */
+/** Rejects an output folder that contains something other than a previous run's files. */
 export async function checkTarget(target: string): Promise<void> {
   if (!existsSync(target)) {
     const parent = path.dirname(target);
@@ -249,7 +250,7 @@ export async function checkTarget(target: string): Promise<void> {
   const entries = await readdir(target);
   if (entries.length > 0 && !entries.includes("run.json")) {
     throw new RequestError(
-      `output folder ${target} is not empty and holds no run.json from an earlier run; choose an empty folder`,
+      `output folder ${target} is not empty and contains no run.json from an earlier run; choose an empty folder`,
     );
   }
 }
