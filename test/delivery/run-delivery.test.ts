@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import ssh2 from "ssh2";
+import { generateKeyPair } from "../support/ssh-keys.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { deliverPendingFiles } from "../../src/cli/deliver.ts";
 import { openLedger } from "../../src/ledger/db.ts";
@@ -20,9 +20,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ALPHA_FILES = ["alpha-20260331.csv", "alpha-recalls-20260331.csv", "alpha-updates-20260331.csv"];
 
 describe("delivery of a run's files", function () {
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const otherHostKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const clientKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const hostKey = generateKeyPair();
+  const otherHostKey = generateKeyPair();
+  const clientKey = generateKeyPair();
   let folder: string;
   let config: string;
   let servers: TestSftpServer[];

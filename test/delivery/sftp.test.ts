@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import ssh2 from "ssh2";
+import { generateKeyPair } from "../support/ssh-keys.ts";
 import winston from "winston";
 import { deliverPending, type DeliverOptions } from "../../src/delivery/outbox.ts";
 import {
@@ -35,10 +35,10 @@ describe("publicKeyFingerprint", () => {
 });
 
 describe("deliverFile over SFTP", function () {
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const otherHostKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const clientKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const strangerKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const hostKey = generateKeyPair();
+  const otherHostKey = generateKeyPair();
+  const clientKey = generateKeyPair();
+  const strangerKey = generateKeyPair();
   let workDir: string;
   let servers: TestSftpServer[];
 
