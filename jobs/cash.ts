@@ -212,6 +212,19 @@ export class CashPass {
     return new CashPass(run, await any("payables"), await any("discounts", { status: "held" }));
   }
 
+  /** Whether the customer has cash inputs tonight (payables, held discounts, autopay, collections). */
+  hasInputs(customerKey: number): boolean {
+    const inputs = this.inputs.get(customerKey);
+    if (!inputs) return false;
+    return inputs.payables.length + inputs.discounts.length + inputs.autopay.length + inputs.collections.length > 0;
+  }
+
+  /** Rows queued for the batch so far; a change across one customer's plan means it wrote some. */
+  queuedRows(): number {
+    const writes = this.writes;
+    return writes.items.length + writes.setOffs.length + writes.collections.length + writes.refunds.length + writes.discounts.length + writes.rejects.length;
+  }
+
   /** Plans the customer's allocations with the configured rules. */
   allocate(customer: CustomerData): AllocationPlan {
     return planAllocations(customer, this.run.businessDate, this.policy);

@@ -17,8 +17,10 @@ import type { ProvisionAccumulator } from "./provision.ts";
 import { addChargesToAging, DunningRows, loadDunningHistory } from "../src/dunning/ledger.ts";
 import type { WriteOffPass } from "./write-off.ts";
 import type { CashPass } from "./cash.ts";
+import { nextVisibleDates, reviewCustomer, writeReviews, type CustomerReview, type Evaluation } from "./review.ts";
 
 export interface CustomerPassCounts {
+  /** Customers evaluated tonight: all of them on a full night. */
   customers: number;
   allocationsChanged: number;
   agingRows: number;
@@ -55,6 +57,7 @@ export async function runCustomerPasses(
   onProgress: (customers: number) => void,
   writeOff?: WriteOffPass,
   cash?: CashPass,
+  evaluation: Pick<Evaluation, "mode"> = { mode: "full" },
 ): Promise<{ counts: CustomerPassCounts; timings: CustomerPassTimings }> {
   const counts: CustomerPassCounts = {
     customers: 0,
@@ -69,13 +72,17 @@ export async function runCustomerPasses(
   const timings: CustomerPassTimings = { allocate: 0, age: 0, dun: 0, write: 0 };
   const businessDate = context.businessDate;
 
-  for await (const batch of customerBatches(trx, businessDate)) {
+  const incremental = evaluation.mode === "incremental";
+  for await (const batch of customerBatches(trx, businessDate, undefined, incremental)) {
     const writes: BatchWrites = { allocations: [], aging: [], states: [], decisions: [], actions: [], letters: [], placements: [] };
     await writeOff?.loadBatch(trx, batch);
     await cash?.loadBatch(trx, batch);
     const dunningHistory = await loadDunningHistory(trx, batch, runId);
     const dunningRows = new DunningRows();
+    const nextVisible = await nextVisibleDates(trx, batch.map((customer) => customer.customerKey), businessDate);
+    const reviews: CustomerReview[] = [];
     for (const customer of batch) {
+      const queuedBefore = (cash?.queuedRows() ?? 0) + (writeOff?.queuedRows() ?? 0);
       let started = performance.now();
       // The cash steps add their set-offs, nettings and discounts to the customer's items.
       const allocation = cash ? cash.plan(customer, cash.allocate(customer)) : planAllocations(customer, businessDate);
@@ -100,6 +107,18 @@ export async function runCustomerPasses(
       writes.allocations.push({ customerKey: customer.customerKey, planned: allocation.allocations });
       const charged = addChargesToAging(kept.aging ?? aging, dunning.charges, config.buckets);
       collectWrites(writes, customer, charged, dunning, config, runId, businessDate);
+      const otherSteps =
+        Boolean(cash?.hasInputs(customer.customerKey)) ||
+        Boolean(writeOff?.hasHistory(customer.customerKey)) ||
+        (cash?.queuedRows() ?? 0) + (writeOff?.queuedRows() ?? 0) !== queuedBefore;
+      reviews.push(
+        reviewCustomer(
+          customer,
+          { settled, setOffItems: kept.setOffItems, dunning, otherSteps, nextVisible: nextVisible.get(customer.customerKey) ?? null },
+          config,
+          businessDate,
+        ),
+      );
     }
     const started = performance.now();
     counts.allocationsChanged += await writeAllocations(trx, writes.allocations, runId);
@@ -107,6 +126,7 @@ export async function runCustomerPasses(
     await dunningRows.write(trx);
     await writeOff?.writeBatch(trx);
     await cash?.writeBatch(trx);
+    await writeReviews(trx, reviews, runId, incremental);
     timings.write += performance.now() - started;
 
     counts.customers += batch.length;

@@ -35,12 +35,15 @@ import { blackoutsFor, businessDayOf } from "../src/dunning/calendar.ts";
 import { runCharges } from "../src/dunning/ledger.ts";
 import { chargeJournal } from "./fees.ts";
 import { writeJournal } from "./post.ts";
+import { chooseEvaluation, deriveAging, deriveProvision, queueReviews, reviewBasis } from "./review.ts";
 
 export interface RunOptions {
   businessDate: string;
   outDir: string;
   dryRun?: boolean;
   rerun?: boolean;
+  /** Evaluates every customer instead of only those whose rows changed or whose review date has come. */
+  full?: boolean;
   log: Logger;
   /** Called with a pass name and counts while long passes work. */
   progress?: (pass: string, done: number) => void;
@@ -172,6 +175,13 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
     const writeOff = await WriteOffPass.open(trx, config, runId, businessDate, staleSources, approvals);
     const calendars = serviceCalendars(config);
     const cashPass = await CashPass.open(trx, cash);
+    const basis = reviewBasis(config.checksum, approvals.checksum, staleSources);
+    const evaluation = await chooseEvaluation(trx, businessDate, basis, {
+      full: Boolean(options.full),
+      rerun: reversedRun !== null,
+    });
+    log.info("customers to evaluate", { evaluation: evaluation.mode, reason: evaluation.reason ?? undefined });
+    await queueReviews(trx, evaluation, businessDate);
     const customerPasses = await time("customers", () =>
       runCustomerPasses(
         trx,
@@ -188,8 +198,17 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
         (done) => options.progress?.("customers", done),
         writeOff,
         cashPass,
+        evaluation,
       ),
     );
+    if (evaluation.mode === "incremental") {
+      await time("derive", async () => {
+        await deriveAging(trx, config, runId, businessDate);
+        await deriveProvision(trx, provision, businessDate);
+      });
+    }
+    const customerCount = Number((await trx("customers").count({ count: "*" }).first())?.count ?? 0);
+    const agingRows = Number((await trx("account_aging").where({ run_id: runId }).count({ count: "*" }).first())?.count ?? 0);
     const cashResult = await finishCash(trx, cash);
     const chargeLines = chargeJournal(config, runId, businessDate, await runCharges(trx, runId), accountingDate(config.accounting, businessDate));
     await writeJournal(trx, runId, chargeLines);
@@ -223,10 +242,15 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
         .filter((source) => source.status !== "loaded")
         .map((source) => `source ${source.source} was ${source.status}: ${source.reason}`),
       sources,
+      evaluation: {
+        mode: evaluation.mode,
+        reason: evaluation.reason,
+        customers_evaluated: customerPasses.counts.customers,
+      },
       passes: {
-        customers: customerPasses.counts.customers,
+        customers: customerCount,
         allocations_changed: customerPasses.counts.allocationsChanged,
-        aging_rows: customerPasses.counts.agingRows,
+        aging_rows: agingRows,
         decisions: customerPasses.counts.decisions,
         actions: customerPasses.counts.actions,
         letters: customerPasses.counts.letters,
@@ -249,6 +273,8 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
         status: "committed",
         input_checksum: inputChecksum,
         rerun_of: reversedRun,
+        evaluation: evaluation.mode,
+        review_basis: basis,
         finished_at: new Date().toISOString(),
         exit_status: exitStatus,
         summary: JSON.stringify(summary),

@@ -67,18 +67,29 @@ export class ProvisionAccumulator {
         this.addAmount(account.entity, segment, "specific:arrangement", entry.item.currency, entry.remainingMinor);
         continue;
       }
-      const disputed = Math.min(entry.disputedMinor, entry.remainingMinor);
-      let matrixAmount = entry.remainingMinor;
-      if (disputed > 0 && provision.disputedRate) {
-        this.addAmount(account.entity, segment, "specific:disputed", entry.item.currency, disputed);
-        matrixAmount -= disputed;
-      } else if (disputed > 0 && !provision.includeDisputed) {
-        matrixAmount -= disputed;
-      }
-      if (matrixAmount === 0) continue;
-      const band = provision.bands[bandIndex(provision.bands, entry.daysPastDue)].label;
-      this.addAmount(account.entity, segment, band, entry.item.currency, matrixAmount);
+      this.addOpen(account.entity, account.segment, entry.item.currency, entry.daysPastDue, entry.remainingMinor, Math.min(entry.disputedMinor, entry.remainingMinor));
     }
+  }
+
+  /**
+   * Adds open debt that no specific rule for bankruptcy or arrangement
+   * covers: the disputed part by the disputed rule, the rest to the matrix
+   * band of its days past due. Linear in the amounts, so a sum of items with
+   * the same days past due may come in one call.
+   */
+  addOpen(entity: string, segment: string | null, currency: string, daysPastDue: number, openMinor: number, disputedMinor: number): void {
+    const provision = this.config.provision;
+    const cellSegment = segment ?? DEFAULT_SEGMENT;
+    let matrixAmount = openMinor;
+    if (disputedMinor > 0 && provision.disputedRate) {
+      this.addAmount(entity, cellSegment, "specific:disputed", currency, disputedMinor);
+      matrixAmount -= disputedMinor;
+    } else if (disputedMinor > 0 && !provision.includeDisputed) {
+      matrixAmount -= disputedMinor;
+    }
+    if (matrixAmount === 0) return;
+    const band = provision.bands[bandIndex(provision.bands, daysPastDue)].label;
+    this.addAmount(entity, cellSegment, band, currency, matrixAmount);
   }
 
   private addAmount(entity: string, segment: string, bucket: string, currency: string, amount: number): void {

@@ -21,6 +21,12 @@ export interface RunSummary {
   input_checksum: string;
   warnings: string[];
   sources: SourceSummary[];
+  /**
+   * Which customers the passes evaluated: all (full), or those whose rows
+   * changed or whose review date came (incremental); absent on runs before
+   * incremental nights.
+   */
+  evaluation?: { mode: "full" | "incremental"; reason: string | null; customers_evaluated: number };
   passes: Record<string, number | Record<string, number>>;
   /** Money totals per currency as decimal strings, filled in when the files are rendered. */
   totals: Record<string, unknown>;

@@ -426,6 +426,16 @@ export class WriteOffPass {
     }
   }
 
+  /** Whether the customer has write-offs or proposals from an earlier night. */
+  hasHistory(customerKey: number): boolean {
+    return (this.stored.get(customerKey)?.length ?? 0) + (this.proposals.get(customerKey)?.length ?? 0) > 0;
+  }
+
+  /** Rows and events queued so far; a change across one customer's plan means it wrote some. */
+  queuedRows(): number {
+    return this.versions.length + this.proposalRows.length + this.events.length;
+  }
+
   /** Accounts of a customer with an active write-off, as accountKey values. */
   writtenOffAccounts(customer: CustomerData): Set<string> {
     const stored = this.stored.get(customer.customerKey) ?? [];

@@ -9,6 +9,7 @@ import * as dunning0004 from "./0004-dunning.ts";
 import * as agencies0005 from "./0005-agencies.ts";
 import * as cash0006 from "./0006-cash.ts";
 import * as indexes0007 from "./0007-indexes.ts";
+import * as reviews0008 from "./0008-reviews.ts";
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   "0001-ledger": ledger0001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   "0005-agencies": agencies0005,
   "0006-cash": cash0006,
   "0007-indexes": indexes0007,
+  "0008-reviews": reviews0008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

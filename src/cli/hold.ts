@@ -4,6 +4,7 @@
 // that a --rerun, which deletes only the rows of the run it reverses, keeps
 // them. The next run applies them.
 
+import { markForReview } from "../../jobs/review.ts";
 import { Command, InvalidArgumentError } from "commander";
 import type { Knex } from "knex";
 import { loadConfig } from "../config/load.ts";
@@ -116,6 +117,8 @@ export async function addHold(config: ResolvedConfig, request: HoldRequest): Pro
       promised_date: request.promisedDate ?? null,
       origin: "command",
     });
+    // Tonight's run must evaluate the customer, whatever its review date says.
+    await markForReview(trx, [Number(account.customer_key)]);
     const until = request.until ? ` until ${request.until}` : "";
     const promise = promisedMinor === null ? "" : `, ${formatMoney(promisedMinor, account.currency)} ${account.currency} promised by ${request.promisedDate}`;
     return `hold ${request.kind} added to ${source}:${accountId} from ${startDate}${until}${promise}`;
@@ -127,7 +130,7 @@ export async function endHold(config: ResolvedConfig, request: EndHoldRequest): 
   const { source, accountId } = splitAccount(request.account);
   const endDate = request.on ?? todayIn(config.timeZone);
   return withLedger(config, async (trx) => {
-    await findAccount(trx, source, accountId);
+    const account = await findAccount(trx, source, accountId);
     const open: Record<string, any>[] = await trx("holds")
       .where({ source, account_id: accountId, kind: request.kind })
       .modify((query) => {
@@ -145,6 +148,7 @@ export async function endHold(config: ResolvedConfig, request: EndHoldRequest): 
       const { superseded_run: _superseded, run_id: _run, ...fields } = hold;
       await trx("holds").insert({ ...fields, run_id: COMMAND_RUN_ID, superseded_run: null, end_date: endDate, origin: "command" });
     }
+    await markForReview(trx, [Number(account.customer_key)]);
     return `${open.length} ${request.kind} hold${open.length === 1 ? "" : "s"} of ${source}:${accountId} ended on ${endDate}`;
   });
 }

@@ -45,6 +45,7 @@ export function buildProgram(): Command {
     .option("--out <dir>", "folder for the run's files (default: output_folder of the configuration)")
     .option("--dry-run", "compute and write the files, commit nothing, deliver nothing")
     .option("--rerun", "supersede the committed run of the latest business date with new inputs")
+    .option("--full", "evaluate every customer, not only those whose data changed or whose review date has come")
     .option("--log-json", "log as JSON lines")
     .addHelpText("after", EXIT_HELP)
     .action(async (options) => {
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
           outDir,
           dryRun: Boolean(options.dryRun),
           rerun: Boolean(options.rerun),
+          full: Boolean(options.full),
           log,
           progress: progress.update,
           failAfterPass: process.env.DCMS_FAIL_AFTER_PASS,

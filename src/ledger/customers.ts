@@ -9,15 +9,25 @@ export const CUSTOMER_BATCH = 500;
 
 type Db = Knex | Knex.Transaction;
 
-/** Yields batches of customers with keys above the last one read. */
-export async function* customerBatches(db: Db, businessDate: string, batchSize = CUSTOMER_BATCH): AsyncGenerator<CustomerData[]> {
+/**
+ * Yields batches of customers with keys above the last one read: every
+ * customer, or with queuedOnly those listed in stg_review.
+ */
+export async function* customerBatches(
+  db: Db,
+  businessDate: string,
+  batchSize = CUSTOMER_BATCH,
+  queuedOnly = false,
+): AsyncGenerator<CustomerData[]> {
   let lastKey = 0;
   for (;;) {
-    const rows: { customer_key: number; customer_ref: string }[] = await db("customers")
-      .select("customer_key", "customer_ref")
-      .where("customer_key", ">", lastKey)
-      .orderBy("customer_key")
+    const query = db("customers as c")
+      .select("c.customer_key", "c.customer_ref")
+      .where("c.customer_key", ">", lastKey)
+      .orderBy("c.customer_key")
       .limit(batchSize);
+    if (queuedOnly) query.join("stg_review as r", "r.customer_key", "c.customer_key");
+    const rows: { customer_key: number; customer_ref: string }[] = await query;
     if (rows.length === 0) return;
     lastKey = Number(rows[rows.length - 1].customer_key);
     yield await loadCustomers(db, rows, businessDate);

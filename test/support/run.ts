@@ -2,7 +2,7 @@
 // folder, runs through runNight or the dcms executable, and CSV readers.
 
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,7 @@ export async function runDate(
   configPath: string,
   businessDate: string,
   outDir: string,
-  extra: { rerun?: boolean; dryRun?: boolean; failAfterPass?: string } = {},
+  extra: { rerun?: boolean; dryRun?: boolean; full?: boolean; failAfterPass?: string } = {},
 ): Promise<RunOutcome> {
   const config = loadConfig(configPath);
   return runNight(config, { businessDate, outDir, log: silentLogger(), ...extra });
@@ -48,6 +48,15 @@ export function runCli(args: string[], env: Record<string, string> = {}) {
 
 export function readCsv(file: string): Record<string, string>[] {
   return parse(readFileSync(file, "utf8"), { columns: true, skip_empty_lines: true });
+}
+
+/** Paths of the files under a folder, relative to it, sorted. */
+export function filesUnder(folder: string, prefix = ""): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory() ? filesUnder(path.join(folder, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
+    )
+    .sort();
 }
 
 /** Returns the rows of a CSV file whose columns equal the given values. */
