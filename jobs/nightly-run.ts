@@ -175,7 +175,7 @@ async function runLocked(knex: Knex, config: ResolvedConfig, options: RunOptions
     const writeOff = await WriteOffPass.open(trx, config, runId, businessDate, staleSources, approvals);
     const calendars = serviceCalendars(config);
     const cashPass = await CashPass.open(trx, cash);
-    const basis = reviewBasis(config.checksum, approvals.checksum, staleSources);
+    const basis = reviewBasis(config.settingsChecksum, approvals.checksum, staleSources);
     const evaluation = await chooseEvaluation(trx, businessDate, basis, {
       full: Boolean(options.full),
       rerun: reversedRun !== null,

@@ -87,9 +87,9 @@ export interface Evaluation {
 }
 
 /** Returns a checksum of the inputs that every customer's evaluation depends on besides its own rows. */
-export function reviewBasis(configChecksum: string, approvalsChecksum: string, staleSources: ReadonlySet<string>): string {
+export function reviewBasis(settingsChecksum: string, approvalsChecksum: string, staleSources: ReadonlySet<string>): string {
   return createHash("sha256")
-    .update(configChecksum)
+    .update(settingsChecksum)
     .update("\u0000")
     .update(approvalsChecksum)
     .update("\u0000")
@@ -116,7 +116,7 @@ export async function chooseEvaluation(
   if (!previous) return full("no earlier night to continue from");
   if (!previous.evaluation) return full(`run ${previousRun} kept no review dates`);
   if (previous.review_basis !== basis) {
-    return full(`the configuration, the write-off approvals or the sources in use changed since run ${previousRun}`);
+    return full(`the settings, the write-off approvals or the sources in use changed since run ${previousRun}`);
   }
   return { mode: "incremental", reason: null, previousRun };
 }

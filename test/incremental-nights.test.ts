@@ -5,7 +5,7 @@
 // must be the same byte for byte; run.json differs only in its timings and in
 // how many customers were evaluated.
 
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import knexFactory from "knex";
@@ -167,22 +167,34 @@ describe("incremental nights", function () {
     expect(mobile?.balance).to.equal("44.67");
   });
 
-  it("evaluates every customer after a configuration change and on a rerun", async function () {
+  it("evaluates every customer on a rerun and after a settings change", async function () {
     const copy = folder("fixtures/sample");
     const config = path.join(copy, "dcms.yaml");
-    await runDate(config, "2026-03-31", path.join(copy, "out-1"));
-    const first = await runDate(config, "2026-04-01", path.join(copy, "out-2"));
-    appendFileSync(config, "# reviewed by finance\n");
-    await runDate(config, "2026-04-01", path.join(copy, "out-3"), { rerun: true });
-    expect(runJson(path.join(copy, "out-3")).evaluation).to.deep.equal({
+    writeFileSync(config, readFileSync(config, "utf8").replace("basis: due_date", "basis: ${DCMS_TEST_AGING_BASIS}"));
+    const night = async (date: string, basis: string, extra: { rerun?: boolean } = {}) => {
+      process.env.DCMS_TEST_AGING_BASIS = basis;
+      try {
+        return await runDate(config, date, path.join(copy, `out-${date}`), extra);
+      } finally {
+        delete process.env.DCMS_TEST_AGING_BASIS;
+      }
+    };
+    await night("2026-03-31", "due_date");
+    await night("2026-04-01", "due_date");
+    await night("2026-04-01", "due_date", { rerun: true });
+    expect(runJson(path.join(copy, "out-2026-04-01")).evaluation).to.deep.equal({
       mode: "full",
       reason: "a rerun evaluates every customer",
       customers_evaluated: 169,
     });
-    appendFileSync(config, "# and again\n");
-    await runDate(config, "2026-04-02", path.join(copy, "out-4"));
-    expect(runJson(path.join(copy, "out-4")).evaluation.reason).to.equal(
-      `the configuration, the write-off approvals or the sources in use changed since run ${first.runId + 1}`,
+    // A comment changes the file but not the settings.
+    appendFileSync(config, "# reviewed by finance\n");
+    await night("2026-04-02", "due_date");
+    expect(runJson(path.join(copy, "out-2026-04-02")).evaluation.mode).to.equal("incremental");
+    // The same text with another value of its variable is another setting.
+    const changed = await night("2026-04-03", "document_date");
+    expect(runJson(path.join(copy, "out-2026-04-03")).evaluation.reason).to.equal(
+      `the settings, the write-off approvals or the sources in use changed since run ${changed.runId - 1}`,
     );
   });
 

@@ -56,10 +56,15 @@ export function parseConfig(text: string, configPath: string): ResolvedConfig {
     throw new RequestError(`configuration ${configPath} is invalid`, problems);
   }
   const checksum = createHash("sha256").update(text).digest("hex");
+  // Where the ledger is and how files travel do not change what a night
+  // decides; a variable in any other setting does.
+  const { ledger: _ledger, delivery: _delivery, ...settings } = expansion.value as Record<string, unknown>;
+  const settingsChecksum = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
   return resolveConfig(parsed.data, {
     configPath: path.resolve(configPath),
     baseDir: path.dirname(path.resolve(configPath)),
     checksum,
+    settingsChecksum,
   });
 }
 

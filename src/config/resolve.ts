@@ -119,6 +119,12 @@ export interface ResolvedConfig {
   baseDir: string;
   /** SHA-256 of the configuration text; part of a run's input checksum. */
   checksum: string;
+  /**
+   * SHA-256 of the settings after environment variables are filled in,
+   * without the ledger and delivery sections: a night continues
+   * incrementally only while it stays the same.
+   */
+  settingsChecksum: string;
   timeZone: string;
   ledger: LedgerLocation;
   outputFolder: string;
@@ -166,6 +172,7 @@ interface ConfigFile {
   configPath: string;
   baseDir: string;
   checksum: string;
+  settingsChecksum: string;
 }
 
 export function resolveConfig(raw: RawConfig, file: ConfigFile): ResolvedConfig {
