@@ -51,8 +51,10 @@ export async function up(knex: Knex): Promise<void> {
   for (const name of RUN_LOOKUPS) {
     await knex.schema.alterTable(name, (table) => {
       table.index(["run_id"], `${name}_run_id_lookup`);
-      table.index(["superseded_run"], `${name}_superseded_run_lookup`);
     });
+    // Partial: a full index on superseded_run would tempt SQLite to read every
+    // current row through it for "superseded_run is null".
+    await knex.raw(`create index ${name}_superseded_run_lookup on ${name} (superseded_run) where superseded_run is not null`);
   }
 }
 
@@ -60,8 +62,8 @@ export async function down(knex: Knex): Promise<void> {
   for (const name of RUN_LOOKUPS) {
     await knex.schema.alterTable(name, (table) => {
       table.dropIndex(["run_id"], `${name}_run_id_lookup`);
-      table.dropIndex(["superseded_run"], `${name}_superseded_run_lookup`);
     });
+    await knex.raw(`drop index ${name}_superseded_run_lookup`);
   }
   await knex.schema.alterTable("runs", (table) => {
     table.dropColumn("evaluation");
