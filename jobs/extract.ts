@@ -10,14 +10,21 @@ import type { ResolvedConfig, SourceSettings } from "../src/config/resolve.ts";
 import type {
   ExtractSink,
   RejectRow,
-  RowOrigin,
   StagedAccount,
   StagedAllocation,
   StagedHold,
   StagedItem,
 } from "../src/extract.ts";
 import { ExtractError } from "../src/extract.ts";
-import { insertRows } from "../src/ledger/db.ts";
+import { insertRows, insertValues } from "../src/ledger/db.ts";
+import {
+  ACCOUNT_STAGING,
+  ALLOCATION_STAGING,
+  HOLD_STAGING,
+  ITEM_STAGING,
+  stagingColumns,
+  type StagingShape,
+} from "../src/ledger/staging.ts";
 import type { Logger } from "../src/log.ts";
 
 export interface SourceExtract {
@@ -33,15 +40,6 @@ export interface SourceExtract {
   error?: string;
 }
 
-const BATCH_ROWS = 1000;
-
-type StagingTable =
-  | "stg_accounts"
-  | "stg_items"
-  | "stg_allocations"
-  | "stg_holds"
-  | "stg_rejected_items";
-
 /** Staging tables, emptied before and after every run and per rejected source. */
 const STAGING_TABLES = [
   "stg_accounts",
@@ -54,9 +52,12 @@ const STAGING_TABLES = [
   "stg_link_keys",
 ];
 
+/** Rows buffered per staging table before they are written in one batch. */
+const BATCH_ROWS = 5000;
+
 /** Buffers staged rows and writes them in batches. */
 class StagingSink implements ExtractSink {
-  private buffers = new Map<StagingTable, Record<string, unknown>[]>();
+  private readonly buffers = new Map<string, unknown[][]>();
   rejected = 0;
 
   constructor(
@@ -65,46 +66,58 @@ class StagingSink implements ExtractSink {
   ) {}
 
   account(row: StagedAccount) {
-    return this.push("stg_accounts", row, { account_id: row.accountId });
+    return this.push(ACCOUNT_STAGING, row);
   }
   item(row: StagedItem) {
-    return this.push("stg_items", row, { item_id: row.itemId, account_id: row.accountId });
+    return this.push(ITEM_STAGING, row);
   }
   allocation(row: StagedAllocation) {
-    return this.push("stg_allocations", row, { item_id: row.itemId });
+    return this.push(ALLOCATION_STAGING, row);
   }
   hold(row: StagedHold) {
-    return this.push("stg_holds", row, { account_id: row.accountId });
+    return this.push(HOLD_STAGING, row);
   }
   reject(row: RejectRow) {
     this.rejected++;
     this.rejects.push(row);
   }
   rejectedItem(source: string, itemId: string) {
-    return this.buffer("stg_rejected_items", { source, item_id: itemId });
+    return this.buffer("stg_rejected_items", [source, itemId]);
   }
 
-  private push(table: StagingTable, row: RowOrigin, keys: Record<string, string>) {
-    return this.buffer(table, { source: row.source, line: row.line, file: row.file, ...keys, row: JSON.stringify(row) });
+  private push<T>(shape: StagingShape<T>, row: T) {
+    const values = shape.fields.map(([field]) => row[field] ?? null);
+    return this.buffer(shape.table, values);
   }
 
-  private buffer(table: StagingTable, row: Record<string, unknown>) {
-    const buffer = this.buffers.get(table) ?? [];
-    this.buffers.set(table, buffer);
-    buffer.push(row);
+  private buffer(table: string, values: unknown[]) {
+    let buffer = this.buffers.get(table);
+    if (!buffer) {
+      buffer = [];
+      this.buffers.set(table, buffer);
+    }
+    buffer.push(values);
     if (buffer.length >= BATCH_ROWS) return this.flushTable(table);
   }
 
-  private async flushTable(table: StagingTable) {
+  private async flushTable(table: string) {
     const rows = this.buffers.get(table) ?? [];
     this.buffers.set(table, []);
-    await insertRows(this.trx, table, rows);
+    await insertValues(this.trx, table, STAGING_COLUMNS[table], rows);
   }
 
   async flush() {
     for (const table of this.buffers.keys()) await this.flushTable(table);
   }
 }
+
+const STAGING_COLUMNS: Record<string, string[]> = {
+  stg_accounts: stagingColumns(ACCOUNT_STAGING),
+  stg_items: stagingColumns(ITEM_STAGING),
+  stg_allocations: stagingColumns(ALLOCATION_STAGING),
+  stg_holds: stagingColumns(HOLD_STAGING),
+  stg_rejected_items: ["source", "item_id"],
+};
 
 export async function clearStaging(trx: Knex.Transaction): Promise<void> {
   for (const table of STAGING_TABLES) await trx(table).delete();

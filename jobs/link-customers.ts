@@ -15,6 +15,7 @@ import type { SourceSettings } from "../src/config/resolve.ts";
 import { customerMatchRules, type CustomerMatchRule } from "../src/config/sources.ts";
 import type { RejectRow, StagedAccount } from "../src/extract.ts";
 import { insertRows } from "../src/ledger/db.ts";
+import { ACCOUNT_STAGING, stagedRows } from "../src/ledger/staging.ts";
 
 export type LinkRule = "customer_id" | "tax_id" | CustomerMatchRule;
 
@@ -172,13 +173,6 @@ export function decideLink(
 
 const CHUNK = 500;
 
-interface StagedRow {
-  file: string;
-  line: number;
-  account_id: string;
-  row: string;
-}
-
 /**
  * Plans the customer of every new staged account of a source into
  * stg_links, and rejects accounts whose links conflict (removing them from
@@ -192,34 +186,22 @@ export async function planCustomerLinks(
 ): Promise<number> {
   const rules = customerMatchRules(source.config);
   let rejected = 0;
-  let lastFile = "";
-  let lastLine = -1;
-  for (;;) {
-    const rows: StagedRow[] = await trx("stg_accounts")
-      .select("file", "line", "account_id", "row")
-      .where({ source: source.name })
-      .andWhere((query) =>
-        query.where("file", ">", lastFile).orWhere((same) => same.where("file", lastFile).andWhere("line", ">", lastLine)),
-      )
-      .orderBy([{ column: "file" }, { column: "line" }])
-      .limit(CHUNK);
-    if (rows.length === 0) return rejected;
-    lastFile = rows[rows.length - 1].file;
-    lastLine = Number(rows[rows.length - 1].line);
-    rejected += await planChunk(trx, source, rules, rows, rejects, refOf);
-  }
+  await stagedRows(trx, ACCOUNT_STAGING, source.name, async (accounts) => {
+    rejected += await planChunk(trx, source, rules, accounts, rejects, refOf);
+  });
+  return rejected;
 }
 
 async function planChunk(
   trx: Knex.Transaction,
   source: SourceSettings,
   rules: readonly CustomerMatchRule[],
-  rows: StagedRow[],
+  accounts: StagedAccount[],
   rejects: RejectRow[],
   refOf: (account: StagedAccount) => string,
 ): Promise<number> {
   const existing = new Set<string>();
-  const ids = rows.map((row) => row.account_id);
+  const ids = accounts.map((account) => account.accountId);
   const found: { account_id: string }[] = await trx("accounts")
     .select("account_id")
     .where({ source: source.name })
@@ -227,24 +209,23 @@ async function planChunk(
     .whereNull("superseded_run");
   for (const row of found) existing.add(row.account_id);
 
-  const fresh = rows
-    .filter((row) => !existing.has(row.account_id))
-    .map((row) => {
-      const account = JSON.parse(row.row) as StagedAccount;
-      return { row, account, keys: matchKeys(source, account), ownRef: refOf(account) };
-    });
+  const fresh = accounts
+    .filter((account) => !existing.has(account.accountId))
+    .map((account) => ({ account, keys: matchKeys(source, account), ownRef: refOf(account) }));
   if (fresh.length === 0) return 0;
   const index = await loadKeyIndex(trx, source.name, fresh);
 
   let rejected = 0;
   const links: Record<string, unknown>[] = [];
   const plannedKeys: Record<string, unknown>[] = [];
-  for (const { row, account, keys, ownRef } of fresh) {
+  for (const { account, keys, ownRef } of fresh) {
     const decision = decideLink(keys, rules, index, ownRef);
     if ("conflict" in decision) {
       rejected += 1;
-      rejects.push(conflictReject(source.name, row, decision.conflict, index));
-      await trx("stg_accounts").where({ source: source.name, file: row.file, line: row.line, account_id: row.account_id }).delete();
+      rejects.push(conflictReject(account, decision.conflict, index));
+      await trx("stg_accounts")
+        .where({ source: source.name, file: account.file, line: account.line, account_id: account.accountId })
+        .delete();
       continue;
     }
     const target = decision.target;
@@ -339,19 +320,18 @@ function describeTarget(target: LinkTarget, index: KeyIndex): string {
 }
 
 function conflictReject(
-  source: string,
-  row: StagedRow,
+  account: StagedAccount,
   conflict: { customerId: LinkTarget; taxId: LinkTarget },
   index: KeyIndex,
 ): RejectRow {
   return {
-    source,
-    file: row.file,
-    line: Number(row.line),
+    source: account.source,
+    file: account.file,
+    line: account.line,
     field: "customer_id",
     code: "conflicting_customer_link",
     message:
-      `account ${row.account_id}: its customer_id points to ${describeTarget(conflict.customerId, index)} ` +
+      `account ${account.accountId}: its customer_id points to ${describeTarget(conflict.customerId, index)} ` +
       `but its tax_id to ${describeTarget(conflict.taxId, index)}; correct one of them ` +
       "in the billing system, or merge the two customers",
   };

@@ -10,6 +10,7 @@ import * as agencies0005 from "./0005-agencies.ts";
 import * as cash0006 from "./0006-cash.ts";
 import * as indexes0007 from "./0007-indexes.ts";
 import * as reviews0008 from "./0008-reviews.ts";
+import * as staging0009 from "./0009-staging.ts";
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   "0001-ledger": ledger0001,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   "0006-cash": cash0006,
   "0007-indexes": indexes0007,
   "0008-reviews": reviews0008,
+  "0009-staging": staging0009,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

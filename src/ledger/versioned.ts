@@ -67,14 +67,17 @@ async function loadCurrent(
   rows: readonly Row[],
 ): Promise<Map<string, Row>> {
   const current = new Map<string, Row>();
-  // Narrow by the first key column's values, then match the full key in code.
+  // Narrow by the first key column's values, then match the full key and
+  // the current version in code. With "superseded_run is null" in the query,
+  // SQLite preferred an index on superseded_run where a table has one, and
+  // read every current row of the table for each chunk.
   const [first] = spec.keyColumns;
   const values = [...new Set(rows.map((row) => row[first] as string))];
   for (let start = 0; start < values.length; start += 500) {
-    const found: Row[] = await trx(spec.table)
-      .whereIn(first, values.slice(start, start + 500))
-      .whereNull("superseded_run");
-    for (const row of found) current.set(keyOf(row, spec.keyColumns), row);
+    const found: Row[] = await trx(spec.table).whereIn(first, values.slice(start, start + 500));
+    for (const row of found) {
+      if (row.superseded_run === null) current.set(keyOf(row, spec.keyColumns), row);
+    }
   }
   return current;
 }
