@@ -5,6 +5,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { once } from "node:events";
 import path from "node:path";
+import pg from "pg";
 import { addDays } from "../src/dates.ts";
 
 export const SOURCES = ["mobile", "cable", "broadband"] as const;
@@ -113,4 +114,40 @@ gl:
 sources:
 ${SOURCES.map((source) => `  ${source}: { kind: standard, path: ${source}, entity: DE01, customer_ids: global }`).join("\n")}
 `;
+}
+
+/** The server that PostgreSQL benchmarks create their databases on. */
+const POSTGRES_ADMIN_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export interface BenchDatabase {
+  /** A postgres:// URL, usable as the ledger of benchConfig. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function runOnServer(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    const server = new URL(POSTGRES_ADMIN_URL).host;
+    throw new Error(`connection to PostgreSQL at ${server} failed (${(error as Error).message}); start the server, set BENCH_PG_URL, or leave BENCH_PG unset`, { cause: error });
+  }
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates an empty PostgreSQL database for one benchmark step; drop() removes it. */
+export async function createBenchDatabase(name: string): Promise<BenchDatabase> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${name} must be lower-case letters, digits and underscores`);
+  await runOnServer(`create database ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => runOnServer(`drop database if exists ${name} with (force)`),
+  };
 }
