@@ -20,6 +20,7 @@ import { addDays, toDayNumber } from "../src/dates.ts";
 import type { CustomerData } from "../src/domain.ts";
 import { accountKey } from "../src/domain.ts";
 import { insertRows } from "../src/ledger/db.ts";
+import { previousCommittedRun } from "../src/ledger/runs.ts";
 import type { AllocationPlan } from "./allocate.ts";
 import type { SetOffItem } from "./age.ts";
 import type { DunningPlan } from "./dun.ts";
@@ -103,12 +104,7 @@ export async function chooseEvaluation(
   basis: string,
   options: { full: boolean; rerun: boolean },
 ): Promise<Evaluation> {
-  const previous = await trx("runs")
-    .where({ status: "committed" })
-    .where("business_date", "<", businessDate)
-    .orderBy("business_date", "desc")
-    .orderBy("run_id", "desc")
-    .first();
+  const previous = await previousCommittedRun(trx, businessDate);
   const previousRun = previous ? Number(previous.run_id) : null;
   const full = (reason: string): Evaluation => ({ mode: "full", reason, previousRun });
   if (options.full) return full("requested with --full");

@@ -16,6 +16,7 @@
 // The planners are pure; WriteOffPass loads and writes a batch of customers.
 
 import type { Knex } from "knex";
+import { previousCommittedRun } from "../src/ledger/runs.ts";
 import type { ApprovalAction, WriteOffApprovals } from "../src/accounting/approvals.ts";
 import type { WriteOffRule } from "../src/accounting/config.ts";
 import type { ResolvedConfig } from "../src/config/resolve.ts";
@@ -397,12 +398,7 @@ export class WriteOffPass {
     staleSources: ReadonlySet<string>,
     approvals: WriteOffApprovals,
   ): Promise<WriteOffPass> {
-    const previous = await trx("runs")
-      .where({ status: "committed" })
-      .where("business_date", "<", businessDate)
-      .orderBy("business_date", "desc")
-      .orderBy("run_id", "desc")
-      .first();
+    const previous = await previousCommittedRun(trx, businessDate);
     return new WriteOffPass(config, runId, businessDate, staleSources, approvals, previous ? Number(previous.run_id) : null);
   }
 
