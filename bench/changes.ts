@@ -10,7 +10,7 @@ import { SOURCES } from "./generate.ts";
 const ITEMS_HEADER = "item_id,account_id,type,document_date,due_date,currency,amount,applies_to";
 const ACCOUNTS_HEADER = "account_id,customer_id,segment,currency";
 
-/** Payments for every tenth invoice that no payment in the source's items.csv applies to. */
+/** Returns payments for every tenth invoice that no payment in the source's items.csv applies to. */
 async function paymentsFor(file: string, date: string): Promise<string[]> {
   const invoices: { id: string; account: string; amount: string }[] = [];
   const paid = new Set<string>();
