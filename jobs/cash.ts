@@ -212,7 +212,7 @@ export class CashPass {
     return new CashPass(run, await any("payables"), await any("discounts", { status: "held" }));
   }
 
-  /** Whether the customer has cash inputs tonight (payables, held discounts, autopay, collections). */
+  /** Returns whether the customer has cash inputs tonight (payables, held discounts, autopay, collections). */
   hasInputs(customerKey: number): boolean {
     const inputs = this.inputs.get(customerKey);
     if (!inputs) return false;

@@ -22,9 +22,9 @@ export interface RunSummary {
   warnings: string[];
   sources: SourceSummary[];
   /**
-   * Which customers the passes evaluated: all (full), or those whose rows
-   * changed or whose review date came (incremental); absent on runs before
-   * incremental nights.
+   * The customers the passes evaluated: all of them (full), or those whose
+   * rows changed or whose review date came (incremental). Absent on runs
+   * before incremental nights.
    */
   evaluation?: { mode: "full" | "incremental"; reason: string | null; customers_evaluated: number };
   passes: Record<string, number | Record<string, number>>;

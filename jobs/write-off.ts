@@ -422,7 +422,7 @@ export class WriteOffPass {
     }
   }
 
-  /** Whether the customer has write-offs or proposals from an earlier night. */
+  /** Returns whether the customer has write-offs or proposals from an earlier night. */
   hasHistory(customerKey: number): boolean {
     return (this.stored.get(customerKey)?.length ?? 0) + (this.proposals.get(customerKey)?.length ?? 0) > 0;
   }

@@ -99,7 +99,7 @@ describe("incremental nights", function () {
     });
   }
 
-  it("leaves a customer with nothing overdue out until the day after its first due date", async function () {
+  it("skips a quiet customer until overdue", async function () {
     const copy = folder("fixtures/sample");
     const config = path.join(copy, "dcms.yaml");
     await runDate(config, "2026-03-31", path.join(copy, "out-1"));
@@ -117,6 +117,7 @@ describe("incremental nights", function () {
       { next_review: "2026-04-02", item_id: "B-200001", open_minor: 5993 },
       { next_review: "2026-04-02", item_id: "M-INV-000067", open_minor: 6467 },
     ]);
+
     await runDate(config, "2026-04-01", path.join(copy, "out-2"));
     const evaluated = await ledgerRows(copy, "select count(*) as n from stg_review r join customers c on c.customer_key = r.customer_key where c.customer_ref = ?", ["C-2011"]);
     expect(evaluated[0].n).to.equal(0);
@@ -126,6 +127,7 @@ describe("incremental nights", function () {
       ["BB-20001", "59.93", "59.93", "0.00"],
       ["M-200011", "64.67", "64.67", "0.00"],
     ]);
+
     await runDate(config, "2026-04-02", path.join(copy, "out-3"));
     const dueNow = readCsv(path.join(copy, "out-3", "aging.csv")).filter((row) => row.customer_id === "C-2011");
     // One day past due: B-200001 moves to 1-30 and counts as overdue.

@@ -117,7 +117,7 @@ export async function addHold(config: ResolvedConfig, request: HoldRequest): Pro
       promised_date: request.promisedDate ?? null,
       origin: "command",
     });
-    // Tonight's run must evaluate the customer, whatever its review date says.
+    // The next run evaluates the customer, whatever its stored review date.
     await markForReview(trx, [Number(account.customer_key)]);
     const until = request.until ? ` until ${request.until}` : "";
     const promise = promisedMinor === null ? "" : `, ${formatMoney(promisedMinor, account.currency)} ${account.currency} promised by ${request.promisedDate}`;

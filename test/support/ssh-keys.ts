@@ -1,7 +1,7 @@
 // Key pairs for the test SFTP servers. ssh2's generateKeyPairSync("ed25519")
-// strips leading zero bytes of the public key, so about one pair in 256
-// cannot be parsed back (mscdex/ssh2 issues 1390 and 1513); such pairs are
-// generated again.
+// strips leading zero bytes of the public key, so a pair whose key starts
+// with a zero byte (about one in 256) cannot be parsed back by ssh2. Such
+// pairs are generated again.
 
 import ssh2 from "ssh2";
 
