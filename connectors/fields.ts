@@ -68,16 +68,49 @@ export function quote(value: string): string {
   return JSON.stringify(value);
 }
 
+/** Widths of the ledger columns that standard text fields are stored in, in characters. */
+const LEDGER_WIDTHS: Record<string, number> = {
+  item_id: 100,
+  account_id: 100,
+  applies_to: 100,
+  customer_id: 100,
+  reference: 100,
+  name: 200,
+  segment: 64,
+  entity: 64,
+  email: 200,
+  phone: 50,
+  address_line1: 200,
+  address_line2: 200,
+  city: 100,
+  postal_code: 20,
+  region: 100,
+  tax_id: 50,
+  tax_code: 32,
+  iban: 34,
+  mandate_id: 35,
+  reason: 200,
+};
+
 export class FieldReader {
   constructor(
     private readonly raw: RawRow,
     readonly format: ValueFormat,
   ) {}
 
-  /** Returns the trimmed text of a field, or null when it is empty. */
+  /** Returns the trimmed text of a field, or null when it is empty; rejects text longer than its ledger column. */
   text(field: string): string | null {
     const value = this.raw[field]?.trim();
-    return value ? value : null;
+    if (!value) return null;
+    const limit = LEDGER_WIDTHS[field];
+    if (limit !== undefined && value.length > limit) {
+      throw new RowProblem(
+        field,
+        "value_too_long",
+        `${field} has ${value.length} characters; the ledger keeps at most ${limit}, so shorten it in the billing system`,
+      );
+    }
+    return value;
   }
 
   required(field: string, hint = "fill it in the billing system"): string {

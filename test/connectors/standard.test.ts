@@ -148,6 +148,30 @@ describe("standard connector", () => {
     expect(sink.rejects.every((r) => r.source === "mobile")).to.equal(true);
   });
 
+  it("rejects text longer than its ledger column", async () => {
+    folder.write("accounts.csv", ACCOUNTS + "\n");
+    // item_id and reference are stored in columns of 100 characters.
+    const longest = "I".repeat(100);
+    folder.write(
+      "items.csv",
+      [
+        ITEMS_HEADER,
+        `${longest},A-1,invoice,2026-03-01,2026-03-15,EUR,10.00,,`,
+        `${longest}X,A-1,invoice,2026-03-01,2026-03-15,EUR,10.00,,`,
+        `INV-3,A-1,invoice,2026-03-01,2026-03-15,EUR,10.00,,${"R".repeat(101)}`,
+      ].join("\n") + "\n",
+    );
+    const { sink } = await readFolder();
+    expect(sink.rejects.map(rejectKey)).to.deep.equal([
+      "items.csv:3:item_id:value_too_long",
+      "items.csv:4:reference:value_too_long",
+    ]);
+    expect(sink.items.map((i) => i.itemId)).to.deep.equal([longest]);
+    expect(sink.rejects[0].message).to.equal(
+      "item_id has 101 characters; the ledger keeps at most 100, so shorten it in the billing system",
+    );
+  });
+
   for (const [ending, label] of [["\n", "LF"], ["\r\n", "CRLF"]]) {
     it(`counts physical lines with ${label}`, async () => {
       folder.write("accounts.csv", ACCOUNTS + "\n");
